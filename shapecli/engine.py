@@ -1,0 +1,162 @@
+"""The symbolic engine: build each layer of a stack file and walk the shapes through.
+
+`explain(stack)` returns an `Explanation`: per layer, input shape -> output shape,
+parameter count and the sentence saying why. Errors come out as located
+`StackError`s (exit 2: the file cannot be read as a stack; exit 1: the layers
+do not fit together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import (
+    EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, did_you_mean, unreadable,
+)
+from .layers import REGISTRY, Context, Layer
+from .shapes import BATCH, Dim, Shape, format_shape
+from .stackfile import LayerEntry, StackFile, layer_entry
+
+# Keras layers that exist but that shapecli does not cover (yet): named, not guessed at.
+OTHER_KERAS_LAYERS = (
+    "Conv2D Conv3D Conv1DTranspose Conv2DTranspose SeparableConv1D DepthwiseConv1D MaxPooling2D AveragePooling1D "
+    "AveragePooling2D GlobalAveragePooling2D GlobalMaxPooling2D BatchNormalization GroupNormalization "
+    "UnitNormalization Attention AdditiveAttention MultiHeadAttention ConvLSTM1D ConvLSTM2D Masking Lambda "
+    "Concatenate Add Multiply Average Input InputLayer Cropping1D ZeroPadding1D UpSampling1D SpatialDropout1D "
+    "GaussianNoise GaussianDropout AlphaDropout ReLU LeakyReLU PReLU ELU Softmax EinsumDense Identity "
+    "TextVectorization StringLookup IntegerLookup Normalization Rescaling CategoryEncoding"
+).split()
+
+
+@dataclass
+class Step:
+    index: int  # 1-based, as shown
+    layer: Layer
+    entry: LayerEntry
+    input_shape: Shape
+    output_shape: Shape
+    params: int
+    note: str
+
+
+@dataclass
+class Explanation:
+    stack: StackFile
+    input_shape: Shape
+    input_dtype: str
+    steps: list[Step]
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.steps[-1].output_shape
+
+    @property
+    def total_params(self) -> int:
+        return sum(step.params for step in self.steps)
+
+
+def build_layer(entry: LayerEntry, ctx: Context) -> Layer:
+    cls = REGISTRY.get(entry.type_name)
+    if cls is None:
+        raise unknown_layer(entry)
+    try:
+        return cls.from_items(entry.args, ctx)
+    except ArgumentError as problem:
+        raise StackError.from_problem(problem, EXIT_UNREADABLE, _argument_mark(entry, problem), f"{entry.type_name}: ") from None
+
+
+def unknown_layer(entry: LayerEntry) -> StackError:
+    name = entry.type_name
+    supported = sorted(REGISTRY)
+    if name in OTHER_KERAS_LAYERS:
+        return unreadable(
+            f"{name} is a Keras layer that shapecli does not cover yet",
+            entry.mark,
+            expected="one of: " + ", ".join(supported),
+            found=name,
+            fix="see the README for the layers shapecli explains",
+        )
+    guess = did_you_mean(name, supported + OTHER_KERAS_LAYERS)
+    return unreadable(
+        f"unknown layer '{name}'",
+        entry.mark,
+        expected="a Keras layer name: " + ", ".join(supported),
+        found=name,
+        fix=f"did you mean '{guess}'?" if guess else "layer names are Keras class names, e.g. LSTM or Dense",
+    )
+
+
+def _argument_mark(entry: LayerEntry, problem: ArgumentError) -> Mark | None:
+    item = entry.args.get(problem.argument)
+    if item is None:
+        return entry.arg_key_marks.get(problem.argument, entry.mark)
+    if problem.item is not None and isinstance(item.value, list) and problem.item < len(item.value):
+        return item.value[problem.item].mark or item.mark
+    return item.mark or entry.mark
+
+
+def read_input_shape(stack: StackFile) -> Shape:
+    dims = [Dim.of(BATCH)]
+    for axis, item in enumerate(stack.input_shape.value, start=1):
+        value = item.value
+        if value is None:
+            dims.append(Dim.of("time" if axis == 1 else f"dim{axis}"))
+            continue
+        if isinstance(value, str) and value in stack.symbols:
+            size = stack.symbols[value]
+            dims.append(Dim.of(value if size is None else size))
+            continue
+        if isinstance(value, str):
+            guess = did_you_mean(value, stack.symbols)
+            declared = ", ".join(sorted(stack.symbols)) or "none"
+            raise unreadable(
+                f"'{value}' in input_shape is not a declared symbol",
+                item.mark,
+                expected=f"a number, null, or a name declared under `symbols:` (declared: {declared})",
+                found=value,
+                fix=f"did you mean '{guess}'?" if guess else f"declare it: `symbols: {{{value}: 12}}`, or null for a free size",
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise unreadable(
+                "each size in input_shape must be a positive integer, a symbol, or null",
+                item.mark,
+                expected="for example [7, 12] or [time, 12] (the batch axis is left out)",
+                found=repr(value),
+            )
+        dims.append(Dim.of(value))
+    return tuple(dims)
+
+
+def explain(stack: StackFile) -> Explanation:
+    ctx = Context(stack.symbols, build_layer=lambda item: build_layer(layer_entry(item), ctx))
+    layers = [build_layer(entry, ctx) for entry in stack.layers]
+    shape = read_input_shape(stack)
+    first_input = shape
+    steps: list[Step] = []
+    for index, (layer, entry) in enumerate(zip(layers, stack.layers), start=1):
+        try:
+            out = layer.output_shape(shape)
+            params = layer.params(shape)
+            note = layer.why(shape, out)
+        except ShapeMismatch as problem:
+            raise _does_not_fit(problem, index, layer, entry, steps) from None
+        steps.append(Step(index, layer, entry, shape, out, params, note))
+        shape = out
+    dtype = "int32" if stack.layers[0].type_name == "Embedding" else "float32"
+    return Explanation(stack, first_input, dtype, steps)
+
+
+def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: LayerEntry, steps: list[Step]) -> StackError:
+    error = StackError.from_problem(problem, EXIT_DOES_NOT_FIT, entry.mark, f"layer {index}, {layer.title()}: ")
+    if problem.wanted_rank is not None:
+        if steps:
+            before = steps[-1]
+            hint = before.layer.hint_for_rank(problem.wanted_rank)
+            if hint is not None:
+                did, fix = hint
+                line = f" (line {before.entry.mark.line})" if before.entry.mark else ""
+                error.fix = f"layer {before.index}, {before.layer.title()}{line}, {did}: {fix}"
+            error.notes.append(f"layer {before.index}, {before.layer.title()}, outputs {format_shape(before.output_shape)}")
+        elif error.fix is None:
+            error.fix = "change input_shape (the batch axis is left out of it)"
+    return error

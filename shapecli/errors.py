@@ -1,0 +1,104 @@
+"""Errors that teach.
+
+Layers raise `ArgumentError` (a bad constructor argument) and `ShapeMismatch`
+(an input shape they cannot take) without knowing about files. The engine adds
+where in the stack file it happened and turns them into a `StackError`, which
+the CLI renders like a compiler error: file:line:column, the line, a caret,
+what was expected, what was found, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+# Exit codes
+EXIT_OK = 0
+EXIT_DOES_NOT_FIT = 1  # the stack does not fit together, or a claim failed
+EXIT_UNREADABLE = 2  # the input cannot be read as a stack, or bad usage
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A place in a source file (line and column are 1-based)."""
+
+    path: str
+    line: int
+    column: int
+    source_line: str = ""
+    width: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of `choices` to `word`, or None when nothing is close."""
+    choices = list(choices)
+    by_case = {c.lower(): c for c in choices}
+    if word.lower() in by_case:
+        return by_case[word.lower()]
+    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
+    return by_case[close[0]] if close else None
+
+
+@dataclass
+class Problem(Exception):
+    """What went wrong, in words: the headline, expected vs found, and the fix."""
+
+    message: str
+    expected: str | None = None
+    found: str | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ArgumentError(Problem):
+    """A layer argument has the wrong type or value. `argument` names it; `item`
+    is the position inside a list argument, when the fault is one element."""
+
+    def __init__(self, argument: str, message: str, *, expected=None, found=None, fix=None, item=None):
+        super().__init__(message, expected, found, fix)
+        self.argument = argument
+        self.item = item
+
+
+class ShapeMismatch(Problem):
+    """A layer cannot take the input shape it is given. `wanted_rank` says which
+    rank would have worked, so the engine can ask the previous layer how to get it."""
+
+    def __init__(self, message: str, *, expected=None, found=None, fix=None, wanted_rank=None):
+        super().__init__(message, expected, found, fix)
+        self.wanted_rank = wanted_rank
+
+
+@dataclass
+class StackError(Exception):
+    """A located, fully worded error for the user. `exit_code` is 1 or 2."""
+
+    title: str
+    exit_code: int
+    mark: Mark | None = None
+    expected: str | None = None
+    found: str | None = None
+    fix: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = f"{self.mark}: " if self.mark else ""
+        return where + self.title
+
+    @classmethod
+    def from_problem(cls, problem: Problem, exit_code: int, mark: Mark | None, prefix: str = "") -> "StackError":
+        return cls(prefix + problem.message, exit_code, mark, problem.expected, problem.found, problem.fix)
+
+
+def unreadable(title: str, mark: Mark | None = None, **details) -> StackError:
+    return StackError(title, EXIT_UNREADABLE, mark, **details)
+
+
+def does_not_fit(title: str, mark: Mark | None = None, **details) -> StackError:
+    return StackError(title, EXIT_DOES_NOT_FIT, mark, **details)

@@ -1,0 +1,353 @@
+"""The Layer base class, its argument declarations, and the layer registry.
+
+Each layer is one class, registered under its Keras name, that owns
+  - `arguments`: its Keras 3 constructor arguments, defaults and validation,
+  - `output_shape(input_shape)`: its shape rule on symbolic dims,
+  - `weight_shapes(input_shape)`: its weights, in Keras `get_weights()` order,
+  - `why(input_shape, output_shape)`: one plain sentence saying why the shape changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+from ..errors import ArgumentError, ShapeMismatch, did_you_mean
+from ..shapes import Dim, Shape, format_shape, product
+
+REGISTRY: dict[str, type["Layer"]] = {}
+
+# Every activation name Keras 3 accepts (keras.activations.get).
+ACTIVATIONS = (
+    "celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh "
+    "leaky_relu linear log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink "
+    "softmax softplus softsign sparse_plus sparse_sigmoid sparsemax squareplus swish tanh "
+    "tanh_shrink threshold"
+).split()
+
+
+def register(cls: type["Layer"]) -> type["Layer"]:
+    REGISTRY[cls.__name__] = cls
+    return cls
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "required"
+
+
+REQUIRED = _Required()
+
+
+@dataclass
+class Context:
+    """What argument conversion needs from the stack: its symbols, and a way
+    to build the inner layer of a wrapper."""
+
+    symbols: dict[str, int | None]
+    build_layer: Callable[[Any], "Layer"]
+
+
+# -- argument converters: (value, argument name, context) -> checked value ------
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return f"a {type(value).__name__}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def resolve_symbol(value: Any, name: str, ctx: Context, item: int | None = None) -> Any:
+    """A symbol name stands for its declared size; an undeclared one is an error."""
+    if not isinstance(value, str):
+        return value
+    if value in ctx.symbols:
+        size = ctx.symbols[value]
+        return value if size is None else size
+    declared = sorted(ctx.symbols)
+    guess = did_you_mean(value, declared)
+    raise ArgumentError(
+        name,
+        f"'{value}' is not a declared symbol",
+        expected="a number, or a name declared under `symbols:`"
+        + (f" (declared: {', '.join(declared)})" if declared else " (none are declared)"),
+        found=value,
+        fix=f"did you mean '{guess}'?" if guess else f"declare it: `symbols: {{{value}: 12}}` (or null for a free size)",
+        item=item,
+    )
+
+
+def positive_int(value: Any, name: str, ctx: Context, item: int | None = None) -> int:
+    resolved = resolve_symbol(value, name, ctx, item)
+    if isinstance(resolved, str):
+        raise ArgumentError(
+            name,
+            f"`{name}` needs a known number, but symbol '{value}' is free (null)",
+            expected="a positive integer",
+            found=f"the free symbol {value}",
+            fix=f"give '{value}' a size under `symbols:`",
+            item=item,
+        )
+    if isinstance(resolved, bool) or not isinstance(resolved, int) or resolved <= 0:
+        raise ArgumentError(
+            name,
+            f"`{name}` must be a positive integer",
+            expected="a positive integer" + (" (booleans are not integers)" if isinstance(resolved, bool) else ""),
+            found=_describe(resolved),
+            fix=f"write e.g. `{name}: 12`",
+            item=item,
+        )
+    return resolved
+
+
+def boolean(value: Any, name: str, ctx: Context) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentError(name, f"`{name}` must be true or false", expected="true or false", found=_describe(value))
+    return value
+
+
+def activation(value: Any, name: str, ctx: Context) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in ACTIVATIONS:
+        guess = did_you_mean(str(value), ACTIVATIONS)
+        raise ArgumentError(
+            name,
+            f"unknown activation {value!r}" if isinstance(value, str) else f"`{name}` must be an activation name",
+            expected="a Keras activation name such as relu, tanh, sigmoid, softmax, linear",
+            found=_describe(value),
+            fix=f"did you mean '{guess}'?" if guess else "see keras.activations for the list",
+        )
+    return value
+
+
+def choice(*options: Any, lowercase: bool = False) -> Callable:
+    def convert(value: Any, name: str, ctx: Context) -> Any:
+        key = value.lower() if lowercase and isinstance(value, str) else value
+        if key in options:
+            return key
+        shown = ", ".join("null" if o is None else str(o) for o in options)
+        guess = did_you_mean(str(value), [str(o) for o in options if o is not None])
+        raise ArgumentError(
+            name,
+            f"`{name}` must be one of {shown}",
+            expected=shown,
+            found=_describe(value),
+            fix=f"did you mean '{guess}'?" if guess else None,
+        )
+
+    return convert
+
+
+def fraction(value: Any, name: str, ctx: Context) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ArgumentError(
+            name, f"`{name}` must be a number from 0 to 1", expected="a number from 0 to 1", found=_describe(value)
+        )
+    return float(value)
+
+
+def number(value: Any, name: str, ctx: Context) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ArgumentError(name, f"`{name}` must be a positive number", expected="a positive number", found=_describe(value))
+    return float(value)
+
+
+def one_positive_int(value: Any, name: str, ctx: Context) -> int:
+    """An int, or a list of one int (Keras' 1D `kernel_size`, `strides`, ...)."""
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise ArgumentError(name, f"`{name}` takes one number for a 1D layer", expected="an integer or a list of one", found=f"a list of {len(value)}")
+        return positive_int(value[0], name, ctx, item=0)
+    return positive_int(value, name, ctx)
+
+
+def optional(convert: Callable) -> Callable:
+    def convert_optional(value: Any, name: str, ctx: Context) -> Any:
+        return None if value is None else convert(value, name, ctx)
+
+    return convert_optional
+
+
+def int_or_int_list(value: Any, name: str, ctx: Context) -> Any:
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ArgumentError(name, f"`{name}` must hold integers", expected="integers", found=_describe(v), item=i)
+        return list(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentError(name, f"`{name}` must be an integer or a list of integers", expected="an integer such as -1", found=_describe(value))
+    return value
+
+
+def accepted(value: Any, name: str, ctx: Context) -> Any:
+    """Accepted as Keras accepts it; it changes no shape (initializers, regularizers ...)."""
+    return value
+
+
+def text(value: Any, name: str, ctx: Context) -> Any:
+    if value is not None and not isinstance(value, str):
+        raise ArgumentError(name, f"`{name}` must be text", expected="text", found=_describe(value))
+    return value
+
+
+@dataclass(frozen=True)
+class Arg:
+    convert: Callable
+    default: Any = REQUIRED
+    shown: bool = True  # appears in the layer's title when not the default
+    raw: bool = False  # the converter takes the stack file Item (wrappers' `layer`)
+
+
+def ignored(*names: str, default: Any = None) -> dict[str, Arg]:
+    """Keras arguments that change no shape or parameter count."""
+    return {n: Arg(accepted, default, shown=False) for n in names}
+
+
+COMMON_ARGUMENTS = {
+    "name": Arg(text, None, shown=False),
+    "trainable": Arg(accepted, True, shown=False),
+    "dtype": Arg(accepted, None, shown=False),
+}
+
+
+# -- the base class --------------------------------------------------------------
+class Layer:
+    arguments: ClassVar[dict[str, Arg]] = {}
+    # Arguments Keras 3 no longer takes, with what to do instead.
+    removed_arguments: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, **kwargs: Any):
+        known = self.all_arguments()
+        for key in kwargs:
+            if key not in known:
+                raise self.unknown_argument(key)
+        for key, arg in known.items():
+            if key not in kwargs and arg.default is REQUIRED:
+                raise ArgumentError(
+                    key,
+                    f"{self.keras_name} needs `{key}`",
+                    expected=f"`{key}:` among the arguments of {self.keras_name}",
+                    found="no " + key,
+                    fix=f"add `{key}: ...`, e.g. `{self.keras_name}: {{{key}: 12}}`",
+                )
+            setattr(self, key, kwargs.get(key, arg.default))
+        self.check()
+
+    @property
+    def keras_name(self) -> str:
+        return type(self).__name__
+
+    @classmethod
+    def all_arguments(cls) -> dict[str, Arg]:
+        return {**cls.arguments, **COMMON_ARGUMENTS}
+
+    @classmethod
+    def unknown_argument(cls, key: str) -> ArgumentError:
+        names = list(cls.arguments)
+        if key in cls.removed_arguments:
+            fix = cls.removed_arguments[key]
+        else:
+            guess = did_you_mean(key, names)
+            fix = f"did you mean '{guess}'?" if guess else None
+        return ArgumentError(
+            key,
+            f"{cls.__name__} has no argument `{key}`",
+            expected=f"arguments of {cls.__name__}: {', '.join(n for n, a in cls.arguments.items() if a.shown)}",
+            found=key,
+            fix=fix,
+        )
+
+    @classmethod
+    def from_items(cls, items: dict, ctx: Context) -> "Layer":
+        """Build from stack-file Items: convert each argument, then construct."""
+        known = cls.all_arguments()
+        values = {}
+        for key, item in items.items():
+            if key not in known:
+                raise cls.unknown_argument(key)
+            arg = known[key]
+            values[key] = arg.convert(item if arg.raw else item.plain(), key, ctx)
+        return cls(**values)
+
+    def check(self) -> None:
+        """Cross-argument validation; raise ArgumentError."""
+
+    # -- shapes, weights, words -------------------------------------------------
+    def output_shape(self, input_shape: Shape) -> Shape:
+        raise NotImplementedError
+
+    def weight_shapes(self, input_shape: Shape) -> list[tuple[str, tuple[int, ...]]]:
+        """(name, shape) of each weight, in Keras `get_weights()` order."""
+        return []
+
+    def params(self, input_shape: Shape) -> int:
+        total = 0
+        for _, shape in self.weight_shapes(input_shape):
+            count = 1
+            for n in shape:
+                count *= n
+            total += count
+        return total
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        raise NotImplementedError
+
+    def hint_for_rank(self, wanted_rank: int) -> tuple[str, str] | None:
+        """When the next layer wanted another rank: (what this layer did, the fix)."""
+        return None
+
+    def title(self) -> str:
+        """`LSTM(128, return_sequences=True)`: required arguments, then changed ones."""
+        parts = []
+        for key, arg in self.arguments.items():
+            value = getattr(self, key)
+            if arg.default is REQUIRED:
+                parts.append(_show(value))
+            elif arg.shown and value != arg.default:
+                parts.append(f"{key}={_show(value)}")
+        return f"{self.keras_name}({', '.join(parts)})"
+
+    # -- helpers for subclasses ---------------------------------------------------
+    def require_rank(self, input_shape: Shape, rank: int, meaning: str, fix: str | None = None) -> None:
+        if len(input_shape) != rank:
+            raise ShapeMismatch(
+                f"{self.keras_name} needs a {rank}D input {meaning}, but gets a {len(input_shape)}D one",
+                expected=f"{rank}D {meaning}",
+                found=format_shape(input_shape),
+                fix=fix,
+                wanted_rank=rank,
+            )
+
+    def require_known(self, dim: Dim, what: str, why: str, fix: str) -> int:
+        if not dim.is_known:
+            raise ShapeMismatch(
+                f"{self.keras_name} needs to know {what}, but it is {dim}",
+                expected=f"a fixed number for {what} — {why}",
+                found=f"{dim}, which depends on " + ", ".join(sorted(dim.symbols)),
+                fix=fix,
+            )
+        return dim.value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Layer):
+        return value.title()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return str(value)
+
+
+def count(dims: Shape) -> Dim:
+    return product(dims)
+
+
+def steps_phrase(dim: Dim) -> str:
+    """'7 steps' or 'the `time` steps'."""
+    return f"{dim} steps" if dim.is_known else f"the {dim} steps"

@@ -1,0 +1,100 @@
+"""Conv1D: the same small filter slid along the time axis."""
+
+from __future__ import annotations
+
+from ..errors import ArgumentError, ShapeMismatch
+from ..shapes import Dim, Shape, format_shape
+from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
+
+CHANNELS_LAST_ONLY = choice("channels_last", None)
+
+
+def sliding_length(length: Dim, window: int, stride: int, padding: str, layer: Layer) -> Dim:
+    """Keras' output length for a window slid along `length` (conv and pooling alike)."""
+    if padding == "valid":
+        out = (length - window) // stride + 1
+        if out.is_known and out.value <= 0:
+            raise ShapeMismatch(
+                f"{layer.keras_name} with padding='valid' needs at least {window} steps, but gets {length}",
+                expected=f"a length of at least {window} (the window spans {window} steps)",
+                found=f"{length} steps",
+                fix="use padding: same, a smaller window, or a longer input",
+            )
+        return out
+    return (length - 1) // stride + 1  # 'same' and 'causal' pad so that only the stride shortens it
+
+
+def padding_phrase(padding: str, lost: int) -> str:
+    return {
+        "valid": f"valid: no padding, so the window fits {lost} fewer positions" if lost else "valid: no padding",
+        "same": "same: zero-padded on both sides so the length is kept",
+        "causal": "causal: zero-padded on the left only, so step t sees only steps up to t",
+    }[padding]
+
+
+@register
+class Conv1D(Layer):
+    arguments = {
+        "filters": Arg(positive_int),
+        "kernel_size": Arg(one_positive_int),
+        "strides": Arg(one_positive_int, 1),
+        "padding": Arg(choice("valid", "same", "causal", lowercase=True), "valid"),
+        "data_format": Arg(CHANNELS_LAST_ONLY, None, shown=False),
+        "dilation_rate": Arg(one_positive_int, 1),
+        "groups": Arg(positive_int, 1),
+        "activation": Arg(activation, None),
+        "use_bias": Arg(boolean, True),
+        **ignored("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+                  "activity_regularizer", "kernel_constraint", "bias_constraint"),
+    }
+
+    def check(self) -> None:
+        if self.strides > 1 and self.dilation_rate > 1:
+            raise ArgumentError(
+                "dilation_rate",
+                "Keras does not support strides > 1 together with dilation_rate > 1",
+                expected="strides: 1 or dilation_rate: 1",
+                found=f"strides={self.strides}, dilation_rate={self.dilation_rate}",
+                fix="keep one of the two at 1",
+            )
+        if self.filters % self.groups:
+            raise ArgumentError("groups", "`filters` must be divisible by `groups`", expected=f"a multiple of {self.groups}", found=f"filters={self.filters}")
+
+    @property
+    def span(self) -> int:
+        """How many input steps one output step sees: dilation*(kernel-1)+1."""
+        return self.dilation_rate * (self.kernel_size - 1) + 1
+
+    def channels(self, input_shape: Shape) -> int:
+        channels = self.require_known(
+            input_shape[-1], "the number of channels", "its kernel is (kernel_size × channels × filters)",
+            "give the feature axis a fixed size",
+        )
+        if channels % self.groups:
+            raise ShapeMismatch(
+                f"Conv1D with groups={self.groups} needs the channels to divide into {self.groups} groups",
+                expected=f"a multiple of {self.groups} channels", found=f"{channels} channels",
+            )
+        return channels
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.require_rank(input_shape, 3, "(batch, steps, channels)", fix="Conv1D slides along one axis: give it (batch, steps, channels); "
+                          "for (batch, time, steps, channels) wrap it in TimeDistributed")
+        self.channels(input_shape)
+        length = sliding_length(input_shape[1], self.span, self.strides, self.padding, self)
+        return (input_shape[0], length, Dim.of(self.filters))
+
+    def weight_shapes(self, input_shape: Shape) -> list:
+        weights = [("kernel", (self.kernel_size, self.channels(input_shape) // self.groups, self.filters))]
+        if self.use_bias:
+            weights.append(("bias", (self.filters,)))
+        return weights
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        width = f"width {self.kernel_size}" + (f" (spanning {self.span} steps, dilation {self.dilation_rate})" if self.dilation_rate > 1 else "")
+        stride = f", moving {self.strides} steps at a time" if self.strides > 1 else ""
+        return (
+            f"slides {self.filters} filters of {width} along the steps{stride} "
+            f"({padding_phrase(self.padding, self.span - 1)}): {input_shape[1]} → {output_shape[1]} steps, "
+            f"{input_shape[2]} → {self.filters} channels"
+        )

@@ -1,0 +1,119 @@
+"""Dense, Activation, Dropout, Embedding."""
+
+from __future__ import annotations
+
+from ..errors import ShapeMismatch
+from ..shapes import Dim, Shape, format_shape
+from .base import (
+    Arg, Layer, activation, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
+)
+
+
+@register
+class Dense(Layer):
+    arguments = {
+        "units": Arg(positive_int),
+        "activation": Arg(activation, None),
+        "use_bias": Arg(boolean, True),
+        **ignored("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+                  "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha",
+                  "quantization_config"),
+    }
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) < 2:
+            raise ShapeMismatch("Dense needs at least a 2D input", expected="(batch, features)", found=format_shape(input_shape))
+        self.input_features(input_shape)
+        return (*input_shape[:-1], Dim.of(self.units))
+
+    def input_features(self, input_shape: Shape) -> int:
+        return self.require_known(
+            input_shape[-1],
+            "the size of the last axis",
+            f"its kernel is (last axis × units), and a size that changes with the input cannot have fixed weights",
+            "give that axis a fixed size: declare its symbol with a number, or reduce a free axis first "
+            "(GlobalAveragePooling1D, or a recurrent layer without return_sequences) instead of Flatten",
+        )
+
+    def weight_shapes(self, input_shape: Shape) -> list:
+        n_in = self.input_features(input_shape)
+        weights = [("kernel", (n_in, self.units))]
+        if self.use_bias:
+            weights.append(("bias", (self.units,)))
+        return weights
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        n_in = input_shape[-1]
+        bias = f" + {self.units} biases" if self.use_bias else ""
+        if len(input_shape) == 2:
+            return f"fully connects the {n_in} features to {self.units} units ({n_in}×{self.units} weights{bias})"
+        if len(input_shape) == 3:
+            return (
+                f"plain Dense on a 3D input also acts on the last axis only — the same {n_in}→{self.units} "
+                f"weights at each of {input_shape[1]} steps; identical to TimeDistributed(Dense) here"
+            )
+        leading = ", ".join(str(d) for d in input_shape[1:-1])
+        return f"acts on the last axis only: the same {n_in}→{self.units} weights at every position of the ({leading}) axes"
+
+
+@register
+class Activation(Layer):
+    arguments = {"activation": Arg(activation)}
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return input_shape
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        if self.activation in ("softmax", "log_softmax"):
+            return f"{self.activation} over the last axis (each group of {input_shape[-1]} values sums to 1); shape unchanged"
+        return f"applies {self.activation} to every value on its own; shape unchanged"
+
+
+@register
+class Dropout(Layer):
+    arguments = {
+        "rate": Arg(fraction),
+        "noise_shape": Arg(optional(int_or_int_list), None, shown=False),
+        **ignored("seed"),
+    }
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return input_shape
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        return (
+            f"in training, zeroes a random {self.rate:.0%} of values (scaling the rest up); "
+            "at inference it passes the input through unchanged"
+        )
+
+
+@register
+class Embedding(Layer):
+    arguments = {
+        "input_dim": Arg(positive_int),
+        "output_dim": Arg(positive_int),
+        "mask_zero": Arg(boolean, False),
+        **ignored("embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "weights",
+                  "lora_rank", "lora_alpha", "quantization_config"),
+    }
+    removed_arguments = {
+        "input_length": "Keras 3 removed `input_length`: the sequence length comes from `input_shape`, "
+        "e.g. `input_shape: [20]`",
+    }
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (*input_shape, Dim.of(self.output_dim))
+
+    def weight_shapes(self, input_shape: Shape) -> list:
+        return [("embeddings", (self.input_dim, self.output_dim))]
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        if len(input_shape) == 2:
+            ids = f"each of the {input_shape[1]} token ids"
+        else:
+            ids = f"each token id of the {format_shape(input_shape[1:])} grid"
+        mask = "; id 0 is padding and is masked for later layers" if self.mask_zero else ""
+        return (
+            f"looks up a {self.output_dim}-number vector for {ids} "
+            f"(a {self.input_dim}×{self.output_dim} table); a new last axis of {self.output_dim}{mask}"
+        )

@@ -1,0 +1,63 @@
+"""MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D."""
+
+from __future__ import annotations
+
+from ..shapes import Dim, Shape
+from .base import Arg, Layer, boolean, choice, one_positive_int, optional, register
+from .convolutional import CHANNELS_LAST_ONLY, padding_phrase, sliding_length
+
+SEQUENCE = "(batch, steps, channels)"
+
+
+@register
+class MaxPooling1D(Layer):
+    arguments = {
+        "pool_size": Arg(one_positive_int, 2),
+        "strides": Arg(optional(one_positive_int), None),
+        "padding": Arg(choice("valid", "same", lowercase=True), "valid"),
+        "data_format": Arg(CHANNELS_LAST_ONLY, None, shown=False),
+    }
+
+    @property
+    def stride(self) -> int:
+        return self.pool_size if self.strides is None else self.strides
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.require_rank(input_shape, 3, SEQUENCE, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
+        length = sliding_length(input_shape[1], self.pool_size, self.stride, self.padding, self)
+        return (input_shape[0], length, input_shape[2])
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        return (
+            f"keeps the largest value of each window of {self.pool_size} steps, moving {self.stride} at a time "
+            f"({padding_phrase(self.padding, 0)}): {input_shape[1]} → {output_shape[1]} steps; channels unchanged"
+        )
+
+
+class GlobalPooling1D(Layer):
+    arguments = {
+        "data_format": Arg(CHANNELS_LAST_ONLY, None, shown=False),
+        "keepdims": Arg(boolean, False),
+    }
+    verb = ""
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.require_rank(input_shape, 3, SEQUENCE, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
+        if self.keepdims:
+            return (input_shape[0], Dim.of(1), input_shape[2])
+        return (input_shape[0], input_shape[2])
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        steps = input_shape[1]
+        kept = "the steps axis is kept with size 1 (keepdims)" if self.keepdims else "the steps axis disappears"
+        return f"{self.verb} each channel over all {steps} steps: {kept}, so any length gives the same width"
+
+
+@register
+class GlobalAveragePooling1D(GlobalPooling1D):
+    verb = "averages"
+
+
+@register
+class GlobalMaxPooling1D(GlobalPooling1D):
+    verb = "takes the largest value of"

@@ -1,0 +1,120 @@
+"""Flatten, Reshape, Permute, RepeatVector: layers that move values, never change them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ArgumentError, ShapeMismatch
+from ..shapes import Dim, Shape, format_shape, product
+from .base import Arg, Context, Layer, choice, positive_int, register, resolve_symbol
+
+
+@register
+class Flatten(Layer):
+    arguments = {"data_format": Arg(choice("channels_last", "channels_first", None), None, shown=False)}
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (input_shape[0], product(input_shape[1:]))
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        if len(input_shape) == 2:
+            return "already one axis per sample: nothing to flatten; shape unchanged"
+        sizes = "×".join(str(d) for d in input_shape[1:])
+        return f"lays the {sizes} values of each sample out in one row of {output_shape[1]} (order kept)"
+
+
+def target_entries(value: Any, name: str, ctx: Context) -> list:
+    """Reshape's target_shape: positive sizes, declared symbols, and at most one -1."""
+    if not isinstance(value, list) or not value:
+        raise ArgumentError(name, f"`{name}` must be a non-empty list of sizes", expected="a list such as [4, 12] or [-1, 12]", found=repr(value))
+    entries = []
+    for i, v in enumerate(value):
+        if v == -1 and not isinstance(v, bool):
+            entries.append(-1)
+            continue
+        resolved = resolve_symbol(v, name, ctx, item=i)
+        if isinstance(resolved, str):
+            entries.append(resolved)  # a free symbol: a symbolic size
+        else:
+            entries.append(positive_int(resolved, name, ctx, item=i))
+    if entries.count(-1) > 1:
+        raise ArgumentError(name, "only one size of `target_shape` can be -1", expected="at most one -1", found=f"{entries.count(-1)} of them")
+    return entries
+
+
+@register
+class Reshape(Layer):
+    arguments = {"target_shape": Arg(target_entries)}
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        total = product(input_shape[1:])
+        target = [Dim.of(d) for d in self.target_shape if d != -1]
+        known = product(target)
+        wanted = "(" + ", ".join(str(d) for d in self.target_shape) + ")"
+        if -1 in self.target_shape:
+            missing = total.divide_exactly(known)
+            if missing is None or missing == 0:
+                raise ShapeMismatch(
+                    f"Reshape cannot fit {total} values per sample into {wanted}",
+                    expected=f"a number of values divisible by {known}",
+                    found=f"{format_shape(input_shape)}: {total} values per sample",
+                    fix="choose target sizes whose product divides the input's size",
+                )
+            dims = [missing if d == -1 else Dim.of(d) for d in self.target_shape]
+            return (input_shape[0], *dims)
+        if known != total:
+            always = total.is_known and known.is_known
+            raise ShapeMismatch(
+                f"Reshape to {wanted} needs {known} values per sample, but the input has {total}"
+                + ("" if always else " (equal only for some sizes)"),
+                expected=f"{known} values per sample",
+                found=f"{format_shape(input_shape)}: {total} values per sample",
+                fix="use -1 for the one axis whose size should follow from the input",
+            )
+        return (input_shape[0], *target)
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        total = product(input_shape[1:])
+        return f"regroups the same {total} values of each sample as {format_shape(output_shape[1:])} (order kept)"
+
+
+def permutation(value: Any, name: str, ctx: Context) -> list[int]:
+    if not isinstance(value, list) or sorted(v for v in value if isinstance(v, int)) != list(range(1, len(value) + 1)) \
+            or any(isinstance(v, bool) for v in value):
+        n = len(value) if isinstance(value, list) else 2
+        raise ArgumentError(
+            name,
+            "`dims` must list the axes 1..n once each (axis 0, the batch, stays put)",
+            expected=f"a permutation of {list(range(1, n + 1))}, e.g. [2, 1]",
+            found=repr(value),
+        )
+    return list(value)
+
+
+@register
+class Permute(Layer):
+    arguments = {"dims": Arg(permutation)}
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.require_rank(input_shape, len(self.dims) + 1, f"(batch + the {len(self.dims)} axes named in dims)")
+        return (input_shape[0], *(input_shape[d] for d in self.dims))
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        moves = ", ".join(f"axis {d}→{i + 1}" for i, d in enumerate(self.dims) if d != i + 1)
+        return f"reorders the axes ({moves}); the values are the same, read in another order"
+
+
+@register
+class RepeatVector(Layer):
+    arguments = {"n": Arg(positive_int)}
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.require_rank(
+            input_shape, 2, "(batch, features): it copies one vector per sample",
+            fix="reduce to one vector per sample first: a recurrent layer without return_sequences, "
+            "GlobalAveragePooling1D, or Flatten",
+        )
+        return (input_shape[0], Dim.of(self.n), input_shape[1])
+
+    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        return f"copies the {format_shape(input_shape)} vector to {self.n} time steps, so a decoder gets one input per output step"

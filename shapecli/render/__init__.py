@@ -1,0 +1,1 @@
+"""Rendering: rich tables, JSON and error reports. Nothing here computes shapes."""

@@ -1,0 +1,342 @@
+"""Reading a stack file: YAML text -> a `StackFile` whose every value knows its place.
+
+The YAML is composed with PyYAML's safe loader into nodes (nothing is ever
+constructed from tags, so nothing in the file can run), then walked into
+`Item`s that carry their `Mark` (file, line, column) so that any later error
+can point at the exact spot. This module knows the file format, not layers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Mark, StackError, did_you_mean, unreadable
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_VALUES = 500_000  # values after alias expansion; stops alias bombs
+
+TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "layers")
+SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map")
+}
+_scalars = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Item:
+    """A value from the file with its place. Mappings hold `dict[str, Item]`
+    (with `key_marks`), sequences `list[Item]`, scalars plain Python values."""
+
+    value: Any
+    mark: Mark | None = None
+    key_marks: dict[str, Mark] = field(default_factory=dict)
+
+    def plain(self) -> Any:
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+@dataclass
+class LayerEntry:
+    """One `- Name: {args}` entry of `layers:` (or a wrapper's `layer:`)."""
+
+    type_name: str
+    args: dict[str, Item]
+    mark: Mark | None
+    arg_key_marks: dict[str, Mark] = field(default_factory=dict)
+
+
+@dataclass
+class StackFile:
+    path: str
+    name: str | None
+    description: str | None
+    symbols: dict[str, int | None]
+    symbol_marks: dict[str, Mark]
+    input_shape: Item
+    layers: list[LayerEntry]
+
+
+# -- YAML nodes -> Items -------------------------------------------------------
+class _Walker:
+    def __init__(self, path: str, lines: list[str]):
+        self.path, self.lines, self.count = path, lines, 0
+        self.active: set[int] = set()
+
+    def mark(self, node: yaml.Node) -> Mark:
+        start, end = node.start_mark, node.end_mark
+        source = self.lines[start.line] if start.line < len(self.lines) else ""
+        width = end.column - start.column if end.line == start.line else len(source) - start.column
+        return Mark(self.path, start.line + 1, start.column + 1, source, max(1, width))
+
+    def item(self, node: yaml.Node) -> Item:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise unreadable(
+                f"the file expands to more than {MAX_VALUES:,} values",
+                self.mark(node),
+                expected="a stack file of ordinary size",
+                found="aliases that multiply (an 'alias bomb') or an enormous document",
+                fix="write the layers out plainly instead of through nested aliases",
+            )
+        if node.tag not in _ALLOWED_TAGS:
+            raise unreadable(
+                f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed",
+                self.mark(node),
+                expected="plain YAML values: numbers, strings, booleans, null, lists and mappings",
+                found=f"a value tagged {node.tag}",
+                fix="remove the tag; shapecli never runs or builds objects from a stack file",
+            )
+        if id(node) in self.active:
+            raise unreadable(
+                "this alias refers to itself",
+                self.mark(node),
+                expected="a value that ends",
+                found="a recursive alias (an anchor used inside its own value)",
+                fix="write the value out instead of the recursive alias",
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return Item(_scalars.construct_object(node), self.mark(node))
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return Item([self.item(child) for child in node.value], self.mark(node))
+            return self.mapping(node)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode) -> Item:
+        values: dict[str, Item] = {}
+        key_marks: dict[str, Mark] = {}
+        for key_node, value_node in node.value:
+            key_mark = self.mark(key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise unreadable("merge keys (<<) are not supported", key_mark, fix="write the keys out")
+            key = self.item(key_node).value
+            if not isinstance(key, str):
+                raise unreadable(
+                    "a mapping key must be a name",
+                    key_mark,
+                    expected="a name such as units",
+                    found=f"{type(key).__name__} {key!r}",
+                )
+            if key in values:
+                raise unreadable(
+                    f"'{key}' is given twice in the same mapping",
+                    key_mark,
+                    expected="each key once",
+                    found=f"'{key}' again (first at line {key_marks[key].line})",
+                    fix=f"remove one of the two '{key}' entries",
+                )
+            values[key], key_marks[key] = self.item(value_node), key_mark
+        return Item(values, self.mark(node), key_marks)
+
+
+def parse_yaml(text: str, path: str) -> Item:
+    lines = text.splitlines()
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = None
+        if exc.problem_mark is not None:
+            line = exc.problem_mark.line
+            source = lines[line] if line < len(lines) else ""
+            mark = Mark(path, line + 1, exc.problem_mark.column + 1, source)
+        raise unreadable(
+            f"this is not valid YAML: {exc.problem}",
+            mark,
+            expected="YAML: `key: value` pairs with a space after each colon, consistent indentation",
+            found=exc.context or exc.problem,
+            fix="compare with the format in the README (`shapecli explain addition` shows a working file)",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise unreadable(f"this is not valid YAML: {exc}", Mark(path, 1, 1, lines[0] if lines else "")) from None
+    except RecursionError:
+        raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
+    if node is None:
+        raise unreadable("the stack file is empty", Mark(path, 1, 1), fix="start from `shapecli explain addition`")
+    try:
+        return _Walker(path, lines).item(node)
+    except RecursionError:
+        raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
+
+
+# -- Items -> StackFile ----------------------------------------------------------
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def layer_entry(item: Item) -> LayerEntry:
+    """`{Name: {args}}`, `{Name: null}` or a bare `Name` -> a LayerEntry."""
+    if isinstance(item.value, str):
+        return LayerEntry(item.value, {}, item.mark)
+    if not isinstance(item.value, dict) or len(item.value) != 1:
+        raise unreadable(
+            "a layer must be a one-key mapping: its Keras name and its arguments",
+            item.mark,
+            expected="for example `- LSTM: {units: 128}` or `- Flatten: {}`",
+            found=_kind(item.value) + (f" with keys {', '.join(item.value)}" if isinstance(item.value, dict) else ""),
+            fix="write each layer as its own list entry starting with `- `",
+        )
+    (type_name, args), = item.value.items()
+    if args.value is None:
+        args = Item({}, args.mark)
+    if not isinstance(args.value, dict):
+        raise unreadable(
+            f"the arguments of {type_name} must be a mapping",
+            args.mark,
+            expected=f"`{type_name}: {{argument: value, ...}}`",
+            found=_kind(args.value),
+            fix="name each argument, e.g. `Dense: {units: 12}` rather than `Dense: 12`",
+        )
+    return LayerEntry(type_name, args.value, item.key_marks[type_name], args.key_marks)
+
+
+def read_stack_text(text: str, path: str) -> StackFile:
+    return stack_from_item(parse_yaml(text, path), path)
+
+
+def read_stack_file(path: str) -> StackFile:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise unreadable(
+                f"{path} is too large to be a stack file",
+                expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                found=f"{size:,} bytes",
+            )
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise unreadable(
+            f"{path} is not UTF-8 text",
+            expected="a YAML text file",
+            found=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+        ) from None
+    return read_stack_text(text, path)
+
+
+def stack_from_data(data: dict, path: str = "<data>") -> StackFile:
+    """A stack given as plain Python data (tests, built-in lessons)."""
+
+    def wrap(value: Any) -> Item:
+        if isinstance(value, dict):
+            return Item({k: wrap(v) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return Item([wrap(v) for v in value])
+        return Item(value)
+
+    return stack_from_item(wrap(data), path)
+
+
+def stack_from_item(root: Item, path: str) -> StackFile:
+    if not isinstance(root.value, dict):
+        raise unreadable(
+            "a stack file must be a mapping with `input_shape:` and `layers:`",
+            root.mark,
+            expected="input_shape: [...] and layers: [...] at the top level",
+            found=_kind(root.value),
+        )
+    top = root.value
+    for key in top:
+        if key not in TOP_LEVEL_KEYS:
+            guess = did_you_mean(key, TOP_LEVEL_KEYS)
+            raise unreadable(
+                f"unknown top-level key '{key}'",
+                root.key_marks.get(key),
+                expected="one of " + ", ".join(TOP_LEVEL_KEYS),
+                found=key,
+                fix=f"did you mean '{guess}'?" if guess else "remove it",
+            )
+    for key in ("input_shape", "layers"):
+        if key not in top:
+            raise unreadable(
+                f"the stack file has no `{key}:`",
+                root.mark,
+                expected="both input_shape: and layers: at the top level",
+                found="keys " + ", ".join(top) if top else "no keys",
+                fix="add `input_shape: [steps, features]` (no batch axis)" if key == "input_shape"
+                else "add `layers:` with one `- LayerName: {...}` entry per layer",
+            )
+    text = {}
+    for key in ("name", "description"):
+        item = top.get(key)
+        if item is not None and item.value is not None and not isinstance(item.value, (str, int, float)):
+            raise unreadable(f"`{key}` must be text", item.mark, found=_kind(item.value))
+        text[key] = None if item is None or item.value is None else str(item.value)
+
+    symbols, symbol_marks = _read_symbols(top.get("symbols"))
+    shape_item = top["input_shape"]
+    if not isinstance(shape_item.value, list) or not shape_item.value:
+        raise unreadable(
+            "`input_shape` must be a non-empty list of sizes",
+            shape_item.mark,
+            expected="a list such as [7, 12] or [time, 12] (the batch axis is left out)",
+            found=_kind(shape_item.value),
+        )
+    layers_item = top["layers"]
+    if not isinstance(layers_item.value, list) or not layers_item.value:
+        raise unreadable(
+            "`layers` must be a non-empty list",
+            layers_item.mark,
+            expected="one `- LayerName: {arguments}` entry per layer",
+            found=_kind(layers_item.value),
+        )
+    layers = [layer_entry(item) for item in layers_item.value]
+    return StackFile(path, text["name"], text["description"], symbols, symbol_marks, shape_item, layers)
+
+
+def _read_symbols(item: Item | None) -> tuple[dict[str, int | None], dict[str, Mark]]:
+    if item is None or item.value is None:
+        return {}, {}
+    if not isinstance(item.value, dict):
+        raise unreadable(
+            "`symbols` must be a mapping of names to sizes",
+            item.mark,
+            expected="for example `symbols: {n_hidden: 128, time: null}`",
+            found=_kind(item.value),
+        )
+    symbols: dict[str, int | None] = {}
+    for name, value in item.value.items():
+        mark = item.key_marks.get(name)
+        if not SYMBOL_NAME.match(name) or name == "batch":
+            raise unreadable(
+                f"'{name}' cannot be a symbol name",
+                mark,
+                expected="a name of letters, digits and _ (not 'batch', which is the batch axis)",
+                found=name,
+            )
+        v = value.value
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
+            raise unreadable(
+                f"symbol '{name}' must be a positive whole number or null",
+                value.mark,
+                expected="a positive integer, or null for a free size",
+                found=_kind(v),
+                fix=f"write `{name}: 12`, or `{name}: null` to leave it free",
+            )
+        symbols[name] = v
+    return symbols, {name: item.key_marks.get(name) for name in symbols}
