@@ -62,7 +62,8 @@ def build_layer(entry: LayerEntry, ctx: Context) -> Layer:
     try:
         return cls.from_items(entry.args, ctx)
     except ArgumentError as problem:
-        raise StackError.from_problem(problem, EXIT_UNREADABLE, _argument_mark(entry, problem), f"{entry.type_name}: ") from None
+        prefix = "" if problem.message.startswith(entry.type_name) else f"{entry.type_name}: "
+        raise StackError.from_problem(problem, EXIT_UNREADABLE, _argument_mark(entry, problem), prefix) from None
 
 
 def unknown_layer(entry: LayerEntry) -> StackError:
@@ -88,7 +89,7 @@ def unknown_layer(entry: LayerEntry) -> StackError:
 
 def _argument_mark(entry: LayerEntry, problem: ArgumentError) -> Mark | None:
     item = entry.args.get(problem.argument)
-    if item is None:
+    if item is None or problem.at_key:
         return entry.arg_key_marks.get(problem.argument, entry.mark)
     if problem.item is not None and isinstance(item.value, list) and problem.item < len(item.value):
         return item.value[problem.item].mark or item.mark

@@ -60,10 +60,11 @@ class ArgumentError(Problem):
     """A layer argument has the wrong type or value. `argument` names it; `item`
     is the position inside a list argument, when the fault is one element."""
 
-    def __init__(self, argument: str, message: str, *, expected=None, found=None, fix=None, item=None):
+    def __init__(self, argument: str, message: str, *, expected=None, found=None, fix=None, item=None, at_key=False):
         super().__init__(message, expected, found, fix)
         self.argument = argument
         self.item = item
+        self.at_key = at_key  # the fault is the argument's name, not its value
 
 
 class ShapeMismatch(Problem):

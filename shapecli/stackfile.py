@@ -143,6 +143,13 @@ class _Walker:
         return Item(values, self.mark(node), key_marks)
 
 
+def _yaml_context(exc: yaml.MarkedYAMLError) -> str:
+    if not exc.context:
+        return str(exc.problem)
+    where = exc.context_mark
+    return f"{exc.context} (begun at line {where.line + 1}, column {where.column + 1})" if where else exc.context
+
+
 def parse_yaml(text: str, path: str) -> Item:
     lines = text.splitlines()
     try:
@@ -157,7 +164,7 @@ def parse_yaml(text: str, path: str) -> Item:
             f"this is not valid YAML: {exc.problem}",
             mark,
             expected="YAML: `key: value` pairs with a space after each colon, consistent indentation",
-            found=exc.context or exc.problem,
+            found=_yaml_context(exc),
             fix="compare with the format in the README (`shapecli explain addition` shows a working file)",
         ) from None
     except yaml.YAMLError as exc:

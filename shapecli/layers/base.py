@@ -258,6 +258,7 @@ class Layer:
             expected=f"arguments of {cls.__name__}: {', '.join(n for n, a in cls.arguments.items() if a.shown)}",
             found=key,
             fix=fix,
+            at_key=True,
         )
 
     @classmethod
