@@ -215,7 +215,7 @@ def layer_entry(item: Item) -> LayerEntry:
             found=_kind(args.value),
             fix="name each argument, e.g. `Dense: {units: 12}` rather than `Dense: 12`",
         )
-    return LayerEntry(type_name, args.value, item.key_marks[type_name], args.key_marks)
+    return LayerEntry(type_name, args.value, item.key_marks.get(type_name, item.mark), args.key_marks)
 
 
 def read_stack_text(text: str, path: str) -> StackFile:

@@ -1,0 +1,105 @@
+"""Every case in tests/reference/keras_layers.json, made by real Keras 3 with
+tools/make_keras_reference.py, explained by shapecli: shapes, parameters and
+weight layouts must agree exactly; where Keras refuses a stack, so must shapecli.
+Free (None) sizes are symbolic here: they must evaluate to what Keras computes
+for each concrete length the reference tried."""
+
+from __future__ import annotations
+
+import pytest
+
+from shapecli.errors import StackError
+from shapecli.shapes import Dim
+
+from tests.helpers import REFERENCE, explain_data
+
+CASES = REFERENCE["cases"]
+
+# Keras lets return_state=True end a Sequential model, whose output is then a
+# list of tensors; shapecli follows one tensor through the stack and refuses it.
+MULTI_OUTPUT = {c["id"] for c in CASES if "output_shape" in c and isinstance(c["output_shape"][0], list)}
+
+
+def free_input(case: dict) -> tuple[list, dict]:
+    """The case's input shape with each null replaced by a free symbol."""
+    names = [f"free{axis}" for axis, size in enumerate(case["input_shape"]) if size is None]
+    shape = [f"free{axis}" if size is None else size for axis, size in enumerate(case["input_shape"])]
+    return shape, {name: None for name in names}
+
+
+def assert_same_shape(ours: tuple, keras: list, bindings: dict | None = None) -> None:
+    assert len(ours) == len(keras), (ours, keras)
+    assert str(ours[0]) == "batch" and keras[0] is None
+    for dim, expected in zip(ours[1:], keras[1:]):
+        if expected is None:
+            assert not dim.is_known, f"Keras leaves this size free, shapecli says {dim}"
+        elif bindings is not None:
+            assert dim.evaluate(bindings) == expected
+        else:
+            assert dim == Dim.of(expected), f"{dim} != {expected}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_shapes_and_params_match_keras(case):
+    shape, symbols = free_input(case)
+    if "error" in case or case["id"] in MULTI_OUTPUT:
+        with pytest.raises(StackError):
+            explain_data(shape, case["layers"], symbols)
+        return
+    explanation = explain_data(shape, case["layers"], symbols)
+    assert len(explanation.steps) == len(case["layers"])
+    for step, keras_shape, params, weights in zip(
+        explanation.steps, case["layer_output_shapes"], case["layer_params"], case["layer_weight_shapes"]
+    ):
+        assert_same_shape(step.output_shape, keras_shape)
+        assert step.params == params
+        assert [list(s) for _, s in step.layer.weight_shapes(step.input_shape)] == weights
+    assert explanation.total_params == case["total_params"]
+    assert explanation.input_dtype == case["input_dtype"]
+
+
+CONCRETE = [
+    (case, run) for case in CASES if "error" not in case and case["id"] not in MULTI_OUTPUT
+    for run in case.get("concrete", [])
+]
+
+
+@pytest.mark.parametrize(
+    "case,run", CONCRETE, ids=[f"{c['id']}-{r['input_shape']}" for c, r in CONCRETE]
+)
+def test_free_sizes_evaluate_to_what_keras_computes(case, run):
+    shape, symbols = free_input(case)
+    bindings = {
+        name: size for name, size in zip(shape, run["input_shape"]) if isinstance(name, str)
+    }
+    bindings["batch"] = 2
+    if "error" in run:
+        # Keras refuses this length; with the length fixed, so does shapecli.
+        with pytest.raises(StackError) as raised:
+            explain_data(run["input_shape"], case["layers"])
+        assert raised.value.exit_code == 1
+        return
+    symbolic = explain_data(shape, case["layers"], symbols)
+    concrete = explain_data(run["input_shape"], case["layers"])
+    for sym_step, con_step, keras_shape in zip(symbolic.steps, concrete.steps, run["layer_output_shapes"]):
+        assert_same_shape(sym_step.output_shape, keras_shape, bindings)
+        assert_same_shape(con_step.output_shape, keras_shape)
+
+
+def test_reference_covers_every_layer():
+    from shapecli.layers import REGISTRY
+
+    def names(spec):
+        (name, args), = spec.items()
+        inner = args.get("layer") if isinstance(args, dict) else None
+        return {name} | (names(inner) if inner else set())
+
+    covered = set().union(*(names(spec) for case in CASES for spec in case["layers"]))
+    assert set(REGISTRY) <= covered
+
+
+def test_the_addition_model_matches_keras():
+    case = next(c for c in CASES if c["id"] == "stack_addition_encoder_decoder")
+    assert case["layer_params"] == [72192, 0, 131584, 1548, 0]
+    assert case["total_params"] == 205324
+    assert case["output_shape"] == [None, 4, 12]
