@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 from ..errors import ArgumentError, ShapeMismatch, did_you_mean
-from ..shapes import Dim, Shape, format_shape, product
+from ..shapes import Dim, Shape, format_shape
 
 REGISTRY: dict[str, type["Layer"]] = {}
 
@@ -345,10 +345,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def count(dims: Shape) -> Dim:
-    return product(dims)
-
-
-def steps_phrase(dim: Dim) -> str:
-    """'7 steps' or 'the `time` steps'."""
-    return f"{dim} steps" if dim.is_known else f"the {dim} steps"
+def plural(n: "int | Dim", word: str) -> str:
+    """'1 unit', '12 units', 'time units'; 'bias' -> 'biases'."""
+    one = isinstance(n, int) and n == 1 or isinstance(n, Dim) and n == 1
+    return f"{n} {word}" if one else f"{n} {word}{'es' if word.endswith('s') else 's'}"

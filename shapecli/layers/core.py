@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ShapeMismatch
 from ..shapes import Dim, Shape, format_shape
 from .base import (
-    Arg, Layer, activation, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
+    Arg, Layer, activation, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
 )
 
 
@@ -44,9 +44,12 @@ class Dense(Layer):
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         n_in = input_shape[-1]
-        bias = f" + {self.units} biases" if self.use_bias else ""
+        bias = f" + {plural(self.units, 'bias')}" if self.use_bias else ""
         if len(input_shape) == 2:
-            return f"fully connects the {n_in} features to {self.units} units ({n_in}×{self.units} weights{bias})"
+            return (
+                f"fully connects the {plural(n_in, 'feature')} to {plural(self.units, 'unit')} "
+                f"({n_in}×{self.units} weights{bias})"
+            )
         if len(input_shape) == 3:
             return (
                 f"plain Dense on a 3D input also acts on the last axis only — the same {n_in}→{self.units} "
