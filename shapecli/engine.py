@@ -90,7 +90,7 @@ def unknown_layer(entry: LayerEntry) -> StackError:
 def _argument_mark(entry: LayerEntry, problem: ArgumentError) -> Mark | None:
     item = entry.args.get(problem.argument)
     if item is None or problem.at_key:
-        return entry.arg_key_marks.get(problem.argument, entry.mark)
+        return entry.arg_key_mark(problem.argument)
     if problem.item is not None and isinstance(item.value, list) and problem.item < len(item.value):
         return item.value[problem.item].mark or item.mark
     return item.mark or entry.mark

@@ -19,15 +19,23 @@ EXIT_DOES_NOT_FIT = 1  # the stack does not fit together, or a claim failed
 EXIT_UNREADABLE = 2  # the input cannot be read as a stack, or bad usage
 
 
-@dataclass(frozen=True)
 class Mark:
-    """A place in a source file (line and column are 1-based)."""
+    """A place in a source file (line and column are 1-based). `lines` is the
+    whole file's lines, shared by every mark of the file: marks are made for
+    every value read, so they must be cheap."""
 
-    path: str
-    line: int
-    column: int
-    source_line: str = ""
-    width: int = 1
+    __slots__ = ("path", "line", "column", "width", "_lines")
+
+    def __init__(self, path: str, line: int, column: int, lines: list[str] | None = None, width: int = 1):
+        self.path, self.line, self.column, self.width, self._lines = path, line, column, width, lines
+
+    @property
+    def source_line(self) -> str:
+        lines = self._lines or []
+        return lines[self.line - 1] if 0 < self.line <= len(lines) else ""
+
+    def __repr__(self) -> str:
+        return f"Mark({self})"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"

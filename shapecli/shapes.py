@@ -42,11 +42,12 @@ def _atom_key(atom: Atom) -> str:
 class Dim:
     """An immutable size: a sum of integer-weighted products of atoms."""
 
-    __slots__ = ("_terms", "_hash")
+    __slots__ = ("_terms", "_hash", "_text")
 
     def __init__(self, terms: Mapping[Monomial, int] | None = None):
         self._terms = {m: c for m, c in (terms or {}).items() if c != 0}
         self._hash = hash(frozenset(self._terms.items()))
+        self._text: str | None = None
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -163,6 +164,11 @@ class Dim:
         return f"Dim({str(self)!r})"
 
     def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._render()
+        return self._text
+
+    def _render(self) -> str:
         if not self._terms:
             return "0"
         ordered = sorted(self._terms.items(), key=lambda mc: (mc[0] == (), -len(mc[0]), [_atom_key(a) for a in mc[0]]))

@@ -24,20 +24,39 @@ TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "layers")
 SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ALLOWED_TAGS = {
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map")
-}
 _scalars = yaml.constructor.SafeConstructor()
+SCALAR_TAGS = {  # tag -> how to build the value; only plain data, never objects
+    "tag:yaml.org,2002:str": lambda node: node.value,
+    "tag:yaml.org,2002:int": _scalars.construct_yaml_int,
+    "tag:yaml.org,2002:float": _scalars.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _scalars.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
+}
+_ALLOWED_TAGS = {*SCALAR_TAGS, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
-@dataclass
 class Item:
     """A value from the file with its place. Mappings hold `dict[str, Item]`
-    (with `key_marks`), sequences `list[Item]`, scalars plain Python values."""
+    (and their key Items in `keys`), sequences `list[Item]`, scalars plain values.
+    The mark is made only when asked for: a long file has many values and
+    few errors."""
 
-    value: Any
-    mark: Mark | None = None
-    key_marks: dict[str, Mark] = field(default_factory=dict)
+    __slots__ = ("value", "_mark", "_node", "_file", "keys")
+
+    def __init__(self, value: Any, mark: Mark | None = None, keys: "dict[str, Item] | None" = None,
+                 node: yaml.Node | None = None, file: "_Walker | None" = None):
+        self.value, self._mark, self._node, self._file = value, mark, node, file
+        self.keys: dict[str, Item] = keys if keys is not None else {}
+
+    def key_mark(self, key: str) -> Mark | None:
+        """Where a mapping's key is written (falls back to the mapping)."""
+        return self.keys[key].mark if key in self.keys else self.mark
+
+    @property
+    def mark(self) -> Mark | None:
+        if self._mark is None and self._node is not None:
+            self._mark = self._file.mark(self._node)
+        return self._mark
 
     def plain(self) -> Any:
         if isinstance(self.value, dict):
@@ -53,8 +72,15 @@ class LayerEntry:
 
     type_name: str
     args: dict[str, Item]
-    mark: Mark | None
-    arg_key_marks: dict[str, Mark] = field(default_factory=dict)
+    name_item: Item  # where the layer's name is written
+    args_item: Item | None = None  # the arguments mapping, for where each key is
+
+    @property
+    def mark(self) -> Mark | None:
+        return self.name_item.mark
+
+    def arg_key_mark(self, key: str) -> Mark | None:
+        return self.args_item.key_mark(key) if self.args_item is not None else self.mark
 
 
 @dataclass
@@ -76,9 +102,8 @@ class _Walker:
 
     def mark(self, node: yaml.Node) -> Mark:
         start, end = node.start_mark, node.end_mark
-        source = self.lines[start.line] if start.line < len(self.lines) else ""
-        width = end.column - start.column if end.line == start.line else len(source) - start.column
-        return Mark(self.path, start.line + 1, start.column + 1, source, max(1, width))
+        width = end.column - start.column if end.line == start.line else 1
+        return Mark(self.path, start.line + 1, start.column + 1, self.lines, max(1, width))
 
     def item(self, node: yaml.Node) -> Item:
         self.count += 1
@@ -107,40 +132,40 @@ class _Walker:
                 fix="write the value out instead of the recursive alias",
             )
         if isinstance(node, yaml.ScalarNode):
-            return Item(_scalars.construct_object(node), self.mark(node))
+            return Item(SCALAR_TAGS[node.tag](node), node=node, file=self)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
-                return Item([self.item(child) for child in node.value], self.mark(node))
+                return Item([self.item(child) for child in node.value], node=node, file=self)
             return self.mapping(node)
         finally:
             self.active.discard(id(node))
 
     def mapping(self, node: yaml.MappingNode) -> Item:
         values: dict[str, Item] = {}
-        key_marks: dict[str, Mark] = {}
+        keys: dict[str, Item] = {}
         for key_node, value_node in node.value:
-            key_mark = self.mark(key_node)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise unreadable("merge keys (<<) are not supported", key_mark, fix="write the keys out")
-            key = self.item(key_node).value
+                raise unreadable("merge keys (<<) are not supported", self.mark(key_node), fix="write the keys out")
+            key_item = self.item(key_node)
+            key = key_item.value
             if not isinstance(key, str):
                 raise unreadable(
                     "a mapping key must be a name",
-                    key_mark,
+                    key_item.mark,
                     expected="a name such as units",
                     found=f"{type(key).__name__} {key!r}",
                 )
             if key in values:
                 raise unreadable(
                     f"'{key}' is given twice in the same mapping",
-                    key_mark,
+                    key_item.mark,
                     expected="each key once",
-                    found=f"'{key}' again (first at line {key_marks[key].line})",
+                    found=f"'{key}' again (first at line {keys[key].mark.line})",
                     fix=f"remove one of the two '{key}' entries",
                 )
-            values[key], key_marks[key] = self.item(value_node), key_mark
-        return Item(values, self.mark(node), key_marks)
+            values[key], keys[key] = self.item(value_node), key_item
+        return Item(values, keys=keys, node=node, file=self)
 
 
 def _yaml_context(exc: yaml.MarkedYAMLError) -> str:
@@ -157,9 +182,7 @@ def parse_yaml(text: str, path: str) -> Item:
     except yaml.MarkedYAMLError as exc:
         mark = None
         if exc.problem_mark is not None:
-            line = exc.problem_mark.line
-            source = lines[line] if line < len(lines) else ""
-            mark = Mark(path, line + 1, exc.problem_mark.column + 1, source)
+            mark = Mark(path, exc.problem_mark.line + 1, exc.problem_mark.column + 1, lines)
         raise unreadable(
             f"this is not valid YAML: {exc.problem}",
             mark,
@@ -168,7 +191,7 @@ def parse_yaml(text: str, path: str) -> Item:
             fix="compare with the format in the README (`shapecli explain addition` shows a working file)",
         ) from None
     except yaml.YAMLError as exc:
-        raise unreadable(f"this is not valid YAML: {exc}", Mark(path, 1, 1, lines[0] if lines else "")) from None
+        raise unreadable(f"this is not valid YAML: {exc}", Mark(path, 1, 1, lines)) from None
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
     if node is None:
@@ -195,7 +218,7 @@ def _kind(value: Any) -> str:
 def layer_entry(item: Item) -> LayerEntry:
     """`{Name: {args}}`, `{Name: null}` or a bare `Name` -> a LayerEntry."""
     if isinstance(item.value, str):
-        return LayerEntry(item.value, {}, item.mark)
+        return LayerEntry(item.value, {}, item)
     if not isinstance(item.value, dict) or len(item.value) != 1:
         raise unreadable(
             "a layer must be a one-key mapping: its Keras name and its arguments",
@@ -215,7 +238,7 @@ def layer_entry(item: Item) -> LayerEntry:
             found=_kind(args.value),
             fix="name each argument, e.g. `Dense: {units: 12}` rather than `Dense: 12`",
         )
-    return LayerEntry(type_name, args.value, item.key_marks.get(type_name, item.mark), args.key_marks)
+    return LayerEntry(type_name, args.value, item.keys.get(type_name, item), args)
 
 
 def read_stack_text(text: str, path: str) -> StackFile:
@@ -273,7 +296,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
             guess = did_you_mean(key, TOP_LEVEL_KEYS)
             raise unreadable(
                 f"unknown top-level key '{key}'",
-                root.key_marks.get(key),
+                root.key_mark(key),
                 expected="one of " + ", ".join(TOP_LEVEL_KEYS),
                 found=key,
                 fix=f"did you mean '{guess}'?" if guess else "remove it",
@@ -328,7 +351,7 @@ def _read_symbols(item: Item | None) -> tuple[dict[str, int | None], dict[str, M
         )
     symbols: dict[str, int | None] = {}
     for name, value in item.value.items():
-        mark = item.key_marks.get(name)
+        mark = item.key_mark(name)
         if not SYMBOL_NAME.match(name) or name == "batch":
             raise unreadable(
                 f"'{name}' cannot be a symbol name",
@@ -346,4 +369,4 @@ def _read_symbols(item: Item | None) -> tuple[dict[str, int | None], dict[str, M
                 fix=f"write `{name}: 12`, or `{name}: null` to leave it free",
             )
         symbols[name] = v
-    return symbols, {name: item.key_marks.get(name) for name in symbols}
+    return symbols, {name: item.key_mark(name) for name in symbols}

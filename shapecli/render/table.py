@@ -1,4 +1,9 @@
-"""`shapecli explain` as a rich table, in the spirit of Keras' model.summary()."""
+"""`shapecli explain` as a rich table, in the spirit of Keras' model.summary().
+
+Very long stacks (more than LONG_STACK layers) are listed one line per layer
+instead: a rich table measures every cell, which for 10,000 layers takes
+seconds, and nobody reads wrapped sentences 10,000 rows deep.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..engine import Explanation
+from ..engine import Explanation, Step
 from ..shapes import format_shape
+
+LONG_STACK = 300
+COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
+
+
+def _cells(step: Step) -> tuple[str, ...]:
+    return (
+        str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
+        f"{step.params:,}", step.note,
+    )
 
 
 def render_explanation(explanation: Explanation, console: Console) -> None:
@@ -21,20 +36,37 @@ def render_explanation(explanation: Explanation, console: Console) -> None:
         ("input ", "bold"), format_shape(explanation.input_shape), " ", (explanation.input_dtype, "dim"),
         ("   (input_shape with the batch axis in front)", "dim"),
     ))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("layer", style="bold cyan", overflow="fold")
-    table.add_column("input shape", overflow="fold")
-    table.add_column("output shape", style="green", overflow="fold")
-    table.add_column("params", justify="right")
-    table.add_column("why", ratio=1, overflow="fold")
-    for step in explanation.steps:
-        table.add_row(
-            str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
-            f"{step.params:,}", step.note,
-        )
-    console.print(table)
+    rows = [_cells(step) for step in explanation.steps]
+    if len(rows) > LONG_STACK:
+        _render_lines(rows, console)
+    else:
+        _render_table(rows, console)
     console.print(Text.assemble(
         ("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ",
         ("total params ", "bold"), f"{explanation.total_params:,}",
     ))
+
+
+def _render_table(rows: list[tuple[str, ...]], console: Console) -> None:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    styles = ("dim", "bold cyan", None, "green", None, None)
+    for name, style in zip(COLUMNS, styles):
+        table.add_column(
+            name, style=style, overflow="fold",
+            justify="right" if name in ("#", "params") else "left", ratio=1 if name == "why" else None,
+        )
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _render_lines(rows: list[tuple[str, ...]], console: Console) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(COLUMNS[:-1])]
+
+    def line(cells: tuple[str, ...]) -> str:
+        index, title, shape_in, shape_out, params, why = cells
+        return (f"{index:>{widths[0]}}  {title:<{widths[1]}}  {shape_in:<{widths[2]}}  "
+                f"{shape_out:<{widths[3]}}  {params:>{widths[4]}}  {why}")
+
+    header = line(COLUMNS)
+    console.file.write("\n".join([header, "─" * len(header), *(line(r) for r in rows)]) + "\n")

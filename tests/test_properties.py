@@ -1,0 +1,117 @@
+"""Property tests: whatever stack or text comes in, `explain` answers with an
+explanation or a located StackError, never anything else; and every explanation
+it gives is self-consistent."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from shapecli.engine import explain
+from shapecli.errors import StackError
+from shapecli.render.json_output import explanation_to_json
+from shapecli.stackfile import read_stack_text, stack_from_data
+
+small = st.integers(1, 9)
+flag = st.booleans()
+recurrent_names = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
+
+
+def recurrent():
+    return st.builds(
+        lambda name, units, seq, back: {name: {"units": units, "return_sequences": seq, "go_backwards": back}},
+        recurrent_names, small, flag, flag,
+    )
+
+
+def plain_layer():
+    return st.one_of(
+        st.builds(lambda u, b: {"Dense": {"units": u, "use_bias": b}}, small, flag),
+        st.just({"Activation": {"activation": "softmax"}}),
+        st.just({"Dropout": {"rate": 0.5}}),
+        st.just({"Flatten": {}}),
+        st.builds(lambda t: {"Reshape": {"target_shape": [-1, t]}}, small),
+        st.just({"Permute": {"dims": [2, 1]}}),
+        st.builds(lambda n: {"RepeatVector": {"n": n}}, small),
+        recurrent(),
+        st.builds(lambda u: {"GRU": {"units": u, "reset_after": False}}, small),
+        st.builds(lambda v, d: {"Embedding": {"input_dim": v, "output_dim": d}}, st.integers(2, 50), small),
+        st.builds(
+            lambda f, k, s, p, d: {"Conv1D": {"filters": f, "kernel_size": k, "strides": s, "padding": p, "dilation_rate": d}},
+            small, st.integers(1, 4), st.integers(1, 3), st.sampled_from(["valid", "same", "causal"]), st.just(1),
+        ),
+        st.builds(lambda p, s: {"MaxPooling1D": {"pool_size": p, "strides": s}}, st.integers(1, 3), st.none() | st.integers(1, 3)),
+        st.just({"GlobalAveragePooling1D": {}}),
+        st.builds(lambda k: {"GlobalMaxPooling1D": {"keepdims": k}}, flag),
+        st.builds(lambda c, s: {"LayerNormalization": {"center": c, "scale": s}}, flag, flag),
+    )
+
+
+def any_layer():
+    return st.one_of(
+        plain_layer(),
+        st.builds(lambda inner: {"TimeDistributed": {"layer": inner}}, plain_layer()),
+        st.builds(
+            lambda inner, mode: {"Bidirectional": {"layer": inner, "merge_mode": mode}},
+            recurrent(), st.sampled_from(["concat", "sum", "mul", "ave"]),
+        ),
+    )
+
+
+stacks = st.fixed_dictionaries({
+    "symbols": st.just({"time": None, "feat": 6}),
+    "input_shape": st.lists(st.one_of(st.integers(1, 12), st.just("time"), st.just("feat")), min_size=1, max_size=3),
+    "layers": st.lists(any_layer(), min_size=1, max_size=6),
+})
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(stacks)
+def test_random_stacks_never_crash_explain(data):
+    try:
+        explanation = explain(stack_from_data(data))
+    except StackError as error:
+        assert error.exit_code in (1, 2) and error.title
+        return
+    previous = explanation.input_shape
+    for step in explanation.steps:
+        assert step.input_shape == previous
+        assert step.params == sum(_count(shape) for _, shape in step.layer.weight_shapes(step.input_shape))
+        assert step.note and step.layer.title()
+        previous = step.output_shape
+    assert explanation.total_params == sum(s.params for s in explanation.steps)
+    assert json.loads(explanation_to_json(explanation))["output_shape"][0] == "batch"
+
+
+def _count(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_read_or_refused_with_a_stack_error(text):
+    try:
+        explain(read_stack_text(text, "fuzz.yaml"))
+    except StackError as error:
+        assert error.exit_code in (1, 2)
+
+
+yaml_atoms = st.sampled_from(
+    ["input_shape: [7, 12]", "layers:", "  - LSTM: {units: 4}", "  - Dense: {units: true}", "symbols: {t: null}",
+     "  - TimeDistributed: {layer: {Flatten: {}}}", "  - Bidirectional:", "      layer: {GRU: {units: 2}}",
+     "input_shape: [t, 3]", "  - RepeatVector: {n: 2}", "- &a [*a]", "  - Conv1D: {filters: 2, kernel_size: 9}",
+     "name: x", "  - Reshape: {target_shape: [-1, 5]}", "  -", ":", "  - Embedding: {input_dim: 5, output_dim: 2}"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(yaml_atoms, max_size=10))
+def test_stack_shaped_text_is_read_or_refused_with_a_stack_error(lines):
+    try:
+        explain(read_stack_text("\n".join(lines), "fuzz.yaml"))
+    except StackError as error:
+        assert error.exit_code in (1, 2)
