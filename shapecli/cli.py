@@ -7,7 +7,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import EXIT_UNREADABLE, StackError
+from .errors import StackError
 from .render.console import make_console
 
 
@@ -37,14 +37,14 @@ def explain(stack: str | None, as_json: bool) -> None:
     from .scenarios import load_stack
 
     try:
-        stdin_text = sys.stdin.read() if stack == "-" else None
-        explanation = explain_stack(load_stack(stack, stdin_text))
+        explanation = explain_stack(load_stack(stack))
     except StackError as error:
         _fail(error)
     if as_json:
+        from .render.console import write_raw
         from .render.json_output import explanation_to_json
 
-        click.echo(explanation_to_json(explanation))
+        write_raw(make_console(), explanation_to_json(explanation) + "\n")
     else:
         from .render.table import render_explanation
 
@@ -72,9 +72,4 @@ def scenarios() -> None:
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except StackError as error:  # pragma: no cover - commands handle their own
-        _fail(error)
-    except KeyboardInterrupt:
-        sys.exit(EXIT_UNREADABLE)
+    cli(prog_name="shapecli")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import (
-    EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, did_you_mean, unreadable,
+    EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, describe_value, did_you_mean, unreadable,
 )
 from .layers import REGISTRY, Context, Layer
 from .shapes import BATCH, Dim, Shape, format_shape
@@ -96,12 +96,20 @@ def _argument_mark(entry: LayerEntry, problem: ArgumentError) -> Mark | None:
     return item.mark or entry.mark
 
 
+def free_name(axis: int, taken: dict) -> str:
+    """The name of a size written as null in input_shape: `time` for the first axis."""
+    name = "time" if axis == 1 else f"dim{axis}"
+    while name in taken:
+        name += "_"
+    return name
+
+
 def read_input_shape(stack: StackFile) -> Shape:
     dims = [Dim.of(BATCH)]
     for axis, item in enumerate(stack.input_shape.value, start=1):
         value = item.value
         if value is None:
-            dims.append(Dim.of("time" if axis == 1 else f"dim{axis}"))
+            dims.append(Dim.of(free_name(axis, stack.symbols)))
             continue
         if isinstance(value, str) and value in stack.symbols:
             size = stack.symbols[value]
@@ -122,7 +130,7 @@ def read_input_shape(stack: StackFile) -> Shape:
                 "each size in input_shape must be a positive integer, a symbol, or null",
                 item.mark,
                 expected="for example [7, 12] or [time, 12] (the batch axis is left out)",
-                found=repr(value),
+                found=describe_value(value),
             )
         dims.append(Dim.of(value))
     return tuple(dims)
@@ -130,8 +138,8 @@ def read_input_shape(stack: StackFile) -> Shape:
 
 def explain(stack: StackFile) -> Explanation:
     ctx = Context(stack.symbols, build_layer=lambda item: build_layer(layer_entry(item), ctx))
+    shape = read_input_shape(stack)  # first: an undeclared symbol is reported where it is first used
     layers = [build_layer(entry, ctx) for entry in stack.layers]
-    shape = read_input_shape(stack)
     first_input = shape
     steps: list[Step] = []
     for index, (layer, entry) in enumerate(zip(layers, stack.layers), start=1):

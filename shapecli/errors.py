@@ -41,6 +41,26 @@ class Mark:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+def describe_value(value: object) -> str:
+    """A value as the user wrote it in YAML: `the boolean true`, `the text 'abc'`, `the number 2.5`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"{type(value).__name__} {value!r}"
+
+
+EXIT_BROKEN_PIPE = 141  # as a shell tool killed by SIGPIPE: the reader stopped reading
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """The closest of `choices` to `word`, or None when nothing is close."""
     choices = list(choices)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import did_you_mean, unreadable
-from .stackfile import StackFile, read_stack_file, read_stack_text
+from .stackfile import StackFile, read_stack_file, read_stack_stream
 
 DEFAULT_SCENARIO = "addition"
 
@@ -25,12 +27,12 @@ def scenario_path(name: str) -> Path:
     return scenario_dir() / f"{name}.yaml"
 
 
-def load_stack(target: str | None, stdin_text: str | None = None) -> StackFile:
+def load_stack(target: str | None, stdin: BinaryIO | None = None) -> StackFile:
     """A path, `-` (standard input), or the name of a bundled scenario."""
     if target is None:
         target = DEFAULT_SCENARIO
     if target == "-":
-        return read_stack_text(stdin_text or "", "<stdin>")
+        return read_stack_stream(stdin if stdin is not None else sys.stdin.buffer)
     path = Path(target)
     if path.is_file():
         return read_stack_file(str(path))

@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
-from .errors import Mark, StackError, did_you_mean, unreadable
+from .errors import Mark, StackError, describe_value, did_you_mean, unreadable
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_VALUES = 500_000  # values after alias expansion; stops alias bombs
+MAX_VALUES = 200_000  # values after alias expansion (a 10,000-layer stack has ~60,000); stops alias bombs
 
 TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "layers")
 SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -31,6 +31,7 @@ SCALAR_TAGS = {  # tag -> how to build the value; only plain data, never objects
     "tag:yaml.org,2002:float": _scalars.construct_yaml_float,
     "tag:yaml.org,2002:bool": _scalars.construct_yaml_bool,
     "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
+    "tag:yaml.org,2002:timestamp": lambda node: node.value,  # an unquoted date is text here
 }
 _ALLOWED_TAGS = {*SCALAR_TAGS, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
@@ -203,18 +204,6 @@ def parse_yaml(text: str, path: str) -> Item:
 
 
 # -- Items -> StackFile ----------------------------------------------------------
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
-
-
 def layer_entry(item: Item) -> LayerEntry:
     """`{Name: {args}}`, `{Name: null}` or a bare `Name` -> a LayerEntry."""
     if isinstance(item.value, str):
@@ -224,7 +213,7 @@ def layer_entry(item: Item) -> LayerEntry:
             "a layer must be a one-key mapping: its Keras name and its arguments",
             item.mark,
             expected="for example `- LSTM: {units: 128}` or `- Flatten: {}`",
-            found=_kind(item.value) + (f" with keys {', '.join(item.value)}" if isinstance(item.value, dict) else ""),
+            found=describe_value(item.value) + (f" with keys {', '.join(item.value)}" if isinstance(item.value, dict) else ""),
             fix="write each layer as its own list entry starting with `- `",
         )
     (type_name, args), = item.value.items()
@@ -235,7 +224,7 @@ def layer_entry(item: Item) -> LayerEntry:
             f"the arguments of {type_name} must be a mapping",
             args.mark,
             expected=f"`{type_name}: {{argument: value, ...}}`",
-            found=_kind(args.value),
+            found=describe_value(args.value),
             fix="name each argument, e.g. `Dense: {units: 12}` rather than `Dense: 12`",
         )
     return LayerEntry(type_name, args.value, item.keys.get(type_name, item), args)
@@ -249,15 +238,29 @@ def read_stack_file(path: str) -> StackFile:
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
-            raise unreadable(
-                f"{path} is too large to be a stack file",
-                expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-                found=f"{size:,} bytes",
-            )
+            raise too_large(path, size)
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+    return read_stack_bytes(raw, path)
+
+
+def read_stack_stream(stream: BinaryIO, path: str = "<stdin>") -> StackFile:
+    return read_stack_bytes(stream.read(MAX_FILE_BYTES + 1), path)
+
+
+def too_large(path: str, size: int) -> StackError:
+    return unreadable(
+        f"{path} is too large to be a stack file",
+        expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+        found=f"{size:,} bytes" if size <= MAX_FILE_BYTES + 1 else f"more than {MAX_FILE_BYTES:,} bytes",
+    )
+
+
+def read_stack_bytes(raw: bytes, path: str) -> StackFile:
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_large(path, len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -288,7 +291,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
             "a stack file must be a mapping with `input_shape:` and `layers:`",
             root.mark,
             expected="input_shape: [...] and layers: [...] at the top level",
-            found=_kind(root.value),
+            found=describe_value(root.value),
         )
     top = root.value
     for key in top:
@@ -315,7 +318,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
     for key in ("name", "description"):
         item = top.get(key)
         if item is not None and item.value is not None and not isinstance(item.value, (str, int, float)):
-            raise unreadable(f"`{key}` must be text", item.mark, found=_kind(item.value))
+            raise unreadable(f"`{key}` must be text", item.mark, found=describe_value(item.value))
         text[key] = None if item is None or item.value is None else str(item.value)
 
     symbols, symbol_marks = _read_symbols(top.get("symbols"))
@@ -325,7 +328,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
             "`input_shape` must be a non-empty list of sizes",
             shape_item.mark,
             expected="a list such as [7, 12] or [time, 12] (the batch axis is left out)",
-            found=_kind(shape_item.value),
+            found=describe_value(shape_item.value),
         )
     layers_item = top["layers"]
     if not isinstance(layers_item.value, list) or not layers_item.value:
@@ -333,7 +336,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
             "`layers` must be a non-empty list",
             layers_item.mark,
             expected="one `- LayerName: {arguments}` entry per layer",
-            found=_kind(layers_item.value),
+            found=describe_value(layers_item.value),
         )
     layers = [layer_entry(item) for item in layers_item.value]
     return StackFile(path, text["name"], text["description"], symbols, symbol_marks, shape_item, layers)
@@ -347,7 +350,7 @@ def _read_symbols(item: Item | None) -> tuple[dict[str, int | None], dict[str, M
             "`symbols` must be a mapping of names to sizes",
             item.mark,
             expected="for example `symbols: {n_hidden: 128, time: null}`",
-            found=_kind(item.value),
+            found=describe_value(item.value),
         )
     symbols: dict[str, int | None] = {}
     for name, value in item.value.items():
@@ -365,7 +368,7 @@ def _read_symbols(item: Item | None) -> tuple[dict[str, int | None], dict[str, M
                 f"symbol '{name}' must be a positive whole number or null",
                 value.mark,
                 expected="a positive integer, or null for a free size",
-                found=_kind(v),
+                found=describe_value(v),
                 fix=f"write `{name}: 12`, or `{name}: null` to leave it free",
             )
         symbols[name] = v

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
-from ..errors import ArgumentError, ShapeMismatch, did_you_mean
+from ..errors import ArgumentError, ShapeMismatch, describe_value, did_you_mean
 from ..shapes import Dim, Shape, format_shape
 
 REGISTRY: dict[str, type["Layer"]] = {}
@@ -49,16 +49,6 @@ class Context:
 
 
 # -- argument converters: (value, argument name, context) -> checked value ------
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "null"
-    if isinstance(value, (list, dict)):
-        return f"a {type(value).__name__}"
-    return f"{type(value).__name__} {value!r}"
-
-
 def resolve_symbol(value: Any, name: str, ctx: Context, item: int | None = None) -> Any:
     """A symbol name stands for its declared size; an undeclared one is an error."""
     if not isinstance(value, str):
@@ -95,7 +85,7 @@ def positive_int(value: Any, name: str, ctx: Context, item: int | None = None) -
             name,
             f"`{name}` must be a positive integer",
             expected="a positive integer" + (" (booleans are not integers)" if isinstance(resolved, bool) else ""),
-            found=_describe(resolved),
+            found=describe_value(resolved),
             fix=f"write e.g. `{name}: 12`",
             item=item,
         )
@@ -104,7 +94,7 @@ def positive_int(value: Any, name: str, ctx: Context, item: int | None = None) -
 
 def boolean(value: Any, name: str, ctx: Context) -> bool:
     if not isinstance(value, bool):
-        raise ArgumentError(name, f"`{name}` must be true or false", expected="true or false", found=_describe(value))
+        raise ArgumentError(name, f"`{name}` must be true or false", expected="true or false", found=describe_value(value))
     return value
 
 
@@ -117,7 +107,7 @@ def activation(value: Any, name: str, ctx: Context) -> str | None:
             name,
             f"unknown activation {value!r}" if isinstance(value, str) else f"`{name}` must be an activation name",
             expected="a Keras activation name such as relu, tanh, sigmoid, softmax, linear",
-            found=_describe(value),
+            found=describe_value(value),
             fix=f"did you mean '{guess}'?" if guess else "see keras.activations for the list",
         )
     return value
@@ -134,7 +124,7 @@ def choice(*options: Any, lowercase: bool = False) -> Callable:
             name,
             f"`{name}` must be one of {shown}",
             expected=shown,
-            found=_describe(value),
+            found=describe_value(value),
             fix=f"did you mean '{guess}'?" if guess else None,
         )
 
@@ -144,14 +134,14 @@ def choice(*options: Any, lowercase: bool = False) -> Callable:
 def fraction(value: Any, name: str, ctx: Context) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ArgumentError(
-            name, f"`{name}` must be a number from 0 to 1", expected="a number from 0 to 1", found=_describe(value)
+            name, f"`{name}` must be a number from 0 to 1", expected="a number from 0 to 1", found=describe_value(value)
         )
     return float(value)
 
 
 def number(value: Any, name: str, ctx: Context) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ArgumentError(name, f"`{name}` must be a positive number", expected="a positive number", found=_describe(value))
+        raise ArgumentError(name, f"`{name}` must be a positive number", expected="a positive number", found=describe_value(value))
     return float(value)
 
 
@@ -175,10 +165,10 @@ def int_or_int_list(value: Any, name: str, ctx: Context) -> Any:
     if isinstance(value, list):
         for i, v in enumerate(value):
             if isinstance(v, bool) or not isinstance(v, int):
-                raise ArgumentError(name, f"`{name}` must hold integers", expected="integers", found=_describe(v), item=i)
+                raise ArgumentError(name, f"`{name}` must hold integers", expected="integers", found=describe_value(v), item=i)
         return list(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ArgumentError(name, f"`{name}` must be an integer or a list of integers", expected="an integer such as -1", found=_describe(value))
+        raise ArgumentError(name, f"`{name}` must be an integer or a list of integers", expected="an integer such as -1", found=describe_value(value))
     return value
 
 
@@ -189,7 +179,7 @@ def accepted(value: Any, name: str, ctx: Context) -> Any:
 
 def text(value: Any, name: str, ctx: Context) -> Any:
     if value is not None and not isinstance(value, str):
-        raise ArgumentError(name, f"`{name}` must be text", expected="text", found=_describe(value))
+        raise ArgumentError(name, f"`{name}` must be text", expected="text", found=describe_value(value))
     return value
 
 
@@ -343,6 +333,16 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return str(value)
+
+
+def each_step(time: Dim) -> str:
+    """'each of 7 steps' or 'each of the time steps'."""
+    return f"each of {time} steps" if time.is_known else f"each of the {time} steps"
+
+
+def factor(dim: Dim) -> str:
+    """A size as it reads inside a product: `(time-2)` gets brackets, `time` and `12` do not."""
+    return str(dim) if dim.is_known or dim.is_atom else f"({dim})"
 
 
 def plural(n: "int | Dim", word: str) -> str:

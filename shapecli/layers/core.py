@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ShapeMismatch
 from ..shapes import Dim, Shape, format_shape
 from .base import (
-    Arg, Layer, activation, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
+    Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
 )
 
 
@@ -53,7 +53,7 @@ class Dense(Layer):
         if len(input_shape) == 3:
             return (
                 f"plain Dense on a 3D input also acts on the last axis only — the same {n_in}→{self.units} "
-                f"weights at each of {input_shape[1]} steps; identical to TimeDistributed(Dense) here"
+                f"weights at {each_step(input_shape[1])}; identical to TimeDistributed(Dense) here"
             )
         leading = ", ".join(str(d) for d in input_shape[1:-1])
         return f"acts on the last axis only: the same {n_in}→{self.units} weights at every position of the ({leading}) axes"

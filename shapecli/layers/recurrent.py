@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import ShapeMismatch
 from ..shapes import Dim, Shape
-from .base import Arg, Layer, activation, boolean, fraction, ignored, positive_int, register
+from .base import Arg, Layer, activation, boolean, each_step, fraction, ignored, positive_int, register
 
 
 class Cell:
@@ -120,13 +120,13 @@ class RNN(Layer):
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         time = input_shape[1]
-        steps = f"{time} steps" if time.is_known else f"the {time} steps"
         backwards = "reads the steps last-to-first (go_backwards); " if self.go_backwards else ""
         if self.return_sequences:
             order = " — in reversed time order" if self.go_backwards else ""
-            return f"{backwards}return_sequences=True: the {self.units}-unit output at each of {steps} is passed on{order}"
+            return f"{backwards}return_sequences=True: the {self.units}-unit output at {each_step(time)} is passed on{order}"
+        last = f"the last of {time} steps" if time.is_known else f"the last of the {time} steps"
         return (
-            f"{backwards}return_sequences=False: only the last of {steps} is passed on — "
+            f"{backwards}return_sequences=False: only {last} is passed on — "
             f"the {self.units}-unit state after reading the whole sequence"
         )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ArgumentError, ShapeMismatch
+from ..errors import ArgumentError, ShapeMismatch, describe_value
 from ..shapes import Dim, Shape, format_shape, product
-from .base import Arg, Context, Layer, choice, positive_int, register, resolve_symbol
+from .base import Arg, Context, Layer, choice, factor, positive_int, register, resolve_symbol
 
 
 @register
@@ -19,14 +19,14 @@ class Flatten(Layer):
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:
             return "already one axis per sample: nothing to flatten; shape unchanged"
-        sizes = "×".join(str(d) for d in input_shape[1:])
+        sizes = "×".join(factor(d) for d in input_shape[1:])
         return f"lays the {sizes} values of each sample out in one row of {output_shape[1]} (order kept)"
 
 
 def target_entries(value: Any, name: str, ctx: Context) -> list:
     """Reshape's target_shape: positive sizes, declared symbols, and at most one -1."""
     if not isinstance(value, list) or not value:
-        raise ArgumentError(name, f"`{name}` must be a non-empty list of sizes", expected="a list such as [4, 12] or [-1, 12]", found=repr(value))
+        raise ArgumentError(name, f"`{name}` must be a non-empty list of sizes", expected="a list such as [4, 12] or [-1, 12]", found=describe_value(value))
     entries = []
     for i, v in enumerate(value):
         if v == -1 and not isinstance(v, bool):
@@ -86,7 +86,7 @@ def permutation(value: Any, name: str, ctx: Context) -> list[int]:
             name,
             "`dims` must list the axes 1..n once each (axis 0, the batch, stays put)",
             expected=f"a permutation of {list(range(1, n + 1))}, e.g. [2, 1]",
-            found=repr(value),
+            found=describe_value(value),
         )
     return list(value)
 

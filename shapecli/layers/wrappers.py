@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import ArgumentError, ShapeMismatch
 from ..shapes import Dim, Shape, format_shape
-from .base import Arg, Context, Layer, accepted, choice, register
+from .base import Arg, Context, Layer, accepted, choice, each_step, register
 from .core import Dense
 from .recurrent import RNN
 
@@ -43,8 +43,7 @@ class TimeDistributed(Layer):
         return self.layer.weight_shapes(self.step_shape(input_shape))
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
-        time = input_shape[1]
-        steps = f"each of {time} steps" if time.is_known else f"each of the {time} steps"
+        steps = each_step(input_shape[1])
         if isinstance(self.layer, Dense):
             return (
                 f"the same Dense {input_shape[-1]}→{self.layer.units} is applied at {steps} "

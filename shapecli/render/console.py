@@ -7,7 +7,30 @@ import sys
 
 from rich.console import Console
 
+from ..errors import EXIT_BROKEN_PIPE
+
 PIPE_WIDTH = 120
+
+
+def stop_quietly() -> None:
+    """The reader stopped reading (`shapecli explain | head`): end without a word."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(EXIT_BROKEN_PIPE)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        stop_quietly()
+
+
+def write_raw(console: Console, text: str) -> None:
+    """Text that needs no rich layout (JSON, very long listings), written as is."""
+    try:
+        console.file.write(text)
+        console.file.flush()
+    except BrokenPipeError:
+        stop_quietly()
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -15,5 +38,5 @@ def make_console(stderr: bool = False) -> Console:
     terminal = stream.isatty()
     no_color = "NO_COLOR" in os.environ or not terminal
     width = None if terminal else int(os.environ.get("COLUMNS", PIPE_WIDTH))
-    return Console(file=stream, no_color=no_color, color_system=None if no_color else "auto",
+    return _Console(file=stream, no_color=no_color, color_system=None if no_color else "auto",
                    highlight=False, width=width, force_terminal=terminal and not no_color or None)

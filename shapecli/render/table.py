@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..engine import Explanation, Step
 from ..shapes import format_shape
+from .console import write_raw
 
 LONG_STACK = 300
 COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
@@ -69,4 +70,4 @@ def _render_lines(rows: list[tuple[str, ...]], console: Console) -> None:
                 f"{shape_out:<{widths[3]}}  {params:>{widths[4]}}  {why}")
 
     header = line(COLUMNS)
-    console.file.write("\n".join([header, "─" * len(header), *(line(r) for r in rows)]) + "\n")
+    write_raw(console, "\n".join([header, "─" * len(header), *(line(r) for r in rows)]) + "\n")
