@@ -674,16 +674,16 @@ def test_free_symbol_used_as_units_needs_a_known_number():
 
 # -- shape errors: the stack does not fit together (exit 1) ------------------------------
 RECURRENT_PAIRS = [
-    pytest.param(["  - LSTM: {units: 8}"], "LSTM(8)", "LSTM(4)", "LSTM", id="LSTM"),
-    pytest.param(["  - GRU: {units: 8}"], "GRU(8)", "GRU(4)", "GRU", id="GRU"),
-    pytest.param(["  - SimpleRNN: {units: 8}"], "SimpleRNN(8)", "SimpleRNN(4)", "SimpleRNN", id="SimpleRNN"),
+    pytest.param(["  - LSTM: {units: 8}"], "LSTM(8)", "LSTM(4)", "LSTM", "it", id="LSTM"),
+    pytest.param(["  - GRU: {units: 8}"], "GRU(8)", "GRU(4)", "GRU", "it", id="GRU"),
+    pytest.param(["  - SimpleRNN: {units: 8}"], "SimpleRNN(8)", "SimpleRNN(4)", "SimpleRNN", "it", id="SimpleRNN"),
     pytest.param(["  - Bidirectional:", "      layer: {LSTM: {units: 8}}"], "Bidirectional(LSTM(8))", "LSTM(4)", "LSTM",
-                 id="Bidirectional-LSTM"),
+                 "its inner LSTM (under `layer:`)", id="Bidirectional-LSTM"),
 ]
 
 
-@pytest.mark.parametrize("first, first_title, second_title, second", RECURRENT_PAIRS)
-def test_recurrent_after_recurrent_without_return_sequences(first, first_title, second_title, second):
+@pytest.mark.parametrize("first, first_title, second_title, second, where", RECURRENT_PAIRS)
+def test_recurrent_after_recurrent_without_return_sequences(first, first_title, second_title, second, where):
     second_entry = f"  - {second}: {{units: 4}}"
     text = stack(*first, second_entry)
     error = error_of(text)
@@ -694,7 +694,7 @@ def test_recurrent_after_recurrent_without_return_sequences(first, first_title, 
     assert error.expected == "3D (batch, time, features)"
     assert error.fix == (
         f"layer 1, {first_title} (line 3), passes on only its last step (return_sequences=False): "
-        "add `return_sequences: true` to it so it passes on every step"
+        f"add `return_sequences: true` to {where} so it passes on every step"
     )
     assert error.mark.line == 3 + len(first)
     assert error.mark.column == 5

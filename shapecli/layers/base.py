@@ -48,6 +48,13 @@ class Context:
     build_layer: Callable[[Any], "Layer"]
 
 
+def _no_stack(item: Any) -> "Layer":
+    raise ArgumentError("layer", "a wrapped layer must be a layer", expected="a Layer instance, e.g. Dense(units=12)", found=describe_value(item))
+
+
+NO_STACK = Context({}, build_layer=_no_stack)  # for layers built directly in Python
+
+
 # -- argument converters: (value, argument name, context) -> checked value ------
 def resolve_symbol(value: Any, name: str, ctx: Context, item: int | None = None) -> Any:
     """A symbol name stands for its declared size; an undeclared one is an error."""
@@ -209,13 +216,18 @@ class Layer:
     # Arguments Keras 3 no longer takes, with what to do instead.
     removed_arguments: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, _context: Context | None = None, **kwargs: Any):
+        """Keras-style construction: `LSTM(units=8, return_sequences=True)`.
+        Every argument is checked here, however the layer is built."""
+        ctx = _context or NO_STACK
         known = self.all_arguments()
         for key in kwargs:
             if key not in known:
                 raise self.unknown_argument(key)
         for key, arg in known.items():
-            if key not in kwargs and arg.default is REQUIRED:
+            if key in kwargs:
+                value = arg.convert(kwargs[key], key, ctx)
+            elif arg.default is REQUIRED:
                 raise ArgumentError(
                     key,
                     f"{self.keras_name} needs `{key}`",
@@ -223,7 +235,9 @@ class Layer:
                     found="no " + key,
                     fix=f"add `{key}: ...`, e.g. `{self.keras_name}: {{{key}: 12}}`",
                 )
-            setattr(self, key, kwargs.get(key, arg.default))
+            else:
+                value = arg.default
+            setattr(self, key, value)
         self.check()
 
     @property
@@ -253,15 +267,10 @@ class Layer:
 
     @classmethod
     def from_items(cls, items: dict, ctx: Context) -> "Layer":
-        """Build from stack-file Items: convert each argument, then construct."""
+        """Build from stack-file Items (raw arguments, e.g. a wrapper's `layer`, keep theirs)."""
         known = cls.all_arguments()
-        values = {}
-        for key, item in items.items():
-            if key not in known:
-                raise cls.unknown_argument(key)
-            arg = known[key]
-            values[key] = arg.convert(item if arg.raw else item.plain(), key, ctx)
-        return cls(**values)
+        values = {key: item if key in known and known[key].raw else item.plain() for key, item in items.items()}
+        return cls(_context=ctx, **values)
 
     def check(self) -> None:
         """Cross-argument validation; raise ArgumentError."""

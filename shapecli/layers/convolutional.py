@@ -24,11 +24,12 @@ def sliding_length(length: Dim, window: int, stride: int, padding: str, layer: L
     return (length - 1) // stride + 1  # 'same' and 'causal' pad so that only the stride shortens it
 
 
-def padding_phrase(padding: str, lost: int) -> str:
+def padding_phrase(padding: str, lost: int, stride: int, pad_note: str = " with zeros") -> str:
+    kept = "so the length is kept" if stride == 1 else "so only the stride shortens the sequence"
     return {
         "valid": f"valid: no padding, so the window fits {lost} fewer positions" if lost else "valid: no padding",
-        "same": "same: zero-padded on both sides so the length is kept",
-        "causal": "causal: zero-padded on the left only, so step t sees only steps up to t",
+        "same": f"same: padded at both ends{pad_note}, {kept}",
+        "causal": f"causal: zero-padded on the left only, {kept} and step t sees only steps up to t",
     }[padding]
 
 
@@ -95,6 +96,6 @@ class Conv1D(Layer):
         stride = f", moving {self.strides} steps at a time" if self.strides > 1 else ""
         return (
             f"slides {self.filters} filters of {width} along the steps{stride} "
-            f"({padding_phrase(self.padding, self.span - 1)}): {input_shape[1]} → {output_shape[1]} steps, "
+            f"({padding_phrase(self.padding, self.span - 1, self.strides)}): {input_shape[1]} → {output_shape[1]} steps, "
             f"{input_shape[2]} → {self.filters} channels"
         )

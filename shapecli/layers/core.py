@@ -67,8 +67,15 @@ class Activation(Layer):
         return input_shape
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
-        if self.activation in ("softmax", "log_softmax"):
-            return f"{self.activation} over the last axis (each group of {input_shape[-1]} values sums to 1); shape unchanged"
+        n = input_shape[-1]
+        if self.activation == "softmax":
+            return f"softmax over the last axis: each group of {n} values becomes positive and sums to 1; shape unchanged"
+        if self.activation == "log_softmax":
+            return f"log of softmax over the last axis (each group of {n} values exponentiates to sum 1); shape unchanged"
+        if self.activation == "sparsemax":
+            return f"sparsemax over the last axis: each group of {n} values sums to 1, small ones become 0; shape unchanged"
+        if self.activation in (None, "linear"):
+            return "linear: passes every value through unchanged; shape unchanged"
         return f"applies {self.activation} to every value on its own; shape unchanged"
 
 
@@ -85,7 +92,7 @@ class Dropout(Layer):
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return (
-            f"in training, zeroes a random {self.rate:.0%} of values (scaling the rest up); "
+            f"in training, zeroes a random {self.rate * 100:g}% of values (scaling the rest up); "
             "at inference it passes the input through unchanged"
         )
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from ..errors import ArgumentError, ShapeMismatch
+from typing import Any
+
+from ..errors import ArgumentError, ShapeMismatch, describe_value
 from ..shapes import Shape, format_shape
-from .base import Arg, Layer, boolean, ignored, int_or_int_list, number, register
+from .base import Arg, Context, Layer, boolean, ignored, int_or_int_list, register
+
+
+def non_negative(value: Any, name: str, ctx: Context) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ArgumentError(name, f"`{name}` must be a number ≥ 0", expected="a small number such as 0.001", found=describe_value(value))
+    return float(value)
 
 
 @register
 class LayerNormalization(Layer):
     arguments = {
         "axis": Arg(int_or_int_list, -1),
-        "epsilon": Arg(number, 1e-3),
+        "epsilon": Arg(non_negative, 1e-3),
         "center": Arg(boolean, True),
         "scale": Arg(boolean, True),
         **ignored("beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
@@ -22,34 +30,40 @@ class LayerNormalization(Layer):
         if isinstance(self.axis, list) and not self.axis:
             raise ArgumentError("axis", "`axis` must name at least one axis", expected="an axis such as -1", found="[]")
 
-    def normalized_axes(self, input_shape: Shape) -> list[int]:
+    def axes(self, input_shape: Shape) -> list[int]:
+        """The normalized axes, in Keras' order (sorted as written; negative ones count from the end)."""
         rank = len(input_shape)
-        chosen = []
-        for axis in self.axis if isinstance(self.axis, list) else [self.axis]:
-            positive = axis + rank if axis < 0 else axis
-            if not 1 <= positive < rank:
+        axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        for axis in axes:
+            if not (1 <= axis < rank or -rank < axis <= -1):
                 raise ShapeMismatch(
                     f"LayerNormalization axis {axis} does not exist on a {rank}D input (axis 0, the batch, cannot be used)",
                     expected=f"an axis from 1 to {rank - 1}, or -1 to -{rank - 1}",
                     found=f"axis {axis} on {format_shape(input_shape)}",
                 )
-            chosen.append(positive)
-        return sorted(chosen)
+        return axes
 
     def output_shape(self, input_shape: Shape) -> Shape:
+        self.axes(input_shape)
         self.weight_shapes(input_shape)
         return input_shape
 
     def weight_shapes(self, input_shape: Shape) -> list:
+        kept = [name for name, keep in (("gamma", self.scale), ("beta", self.center)) if keep]
+        if not kept:
+            return []
         shape = tuple(
-            self.require_known(input_shape[a], f"the size of axis {a}", "gamma and beta hold one number per position of the normalized axes",
+            self.require_known(input_shape[a], f"the size of axis {a % len(input_shape)}",
+                               f"{' and '.join(kept)} hold one number per position of the normalized axes",
                                "give that axis a fixed size")
-            for a in self.normalized_axes(input_shape)
+            for a in self.axes(input_shape)
         )
-        return [(name, shape) for name, keep in (("gamma", self.scale), ("beta", self.center)) if keep]
+        return [(name, shape) for name in kept]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
-        over = ", ".join(str(input_shape[a]) for a in self.normalized_axes(input_shape))
-        learned = " and ".join(n for n, keep in (("a scale γ", self.scale), ("a shift β", self.center)) if keep)
-        tail = f", then applies {learned} per position" if learned else ""
-        return f"rescales each sample's {over} values at every position to mean 0, variance 1{tail}; shape unchanged"
+        axes = self.axes(input_shape)
+        sizes = "×".join(str(input_shape[a]) for a in axes)
+        where = "the last axis" if axes == [-1] or axes == [len(input_shape) - 1] else "axes " + ", ".join(map(str, axes))
+        learned = " and ".join(n for n, keep in (("a learned scale γ", self.scale), ("a learned shift β", self.center)) if keep)
+        tail = f", then applies {learned}" if learned else ""
+        return f"normalizes each group of {sizes} values along {where} to mean 0, variance 1{tail}; shape unchanged"

@@ -30,7 +30,8 @@ class MaxPooling1D(Layer):
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return (
             f"keeps the largest value of each window of {self.pool_size} steps, moving {self.stride} at a time "
-            f"({padding_phrase(self.padding, 0)}): {input_shape[1]} → {output_shape[1]} steps; channels unchanged"
+            f"({padding_phrase(self.padding, 0, self.stride, ' (padding never wins the max)')}): "
+            f"{input_shape[1]} → {output_shape[1]} steps; channels unchanged"
         )
 
 

@@ -101,6 +101,8 @@ class Permute(Layer):
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         moves = ", ".join(f"axis {d}→{i + 1}" for i, d in enumerate(self.dims) if d != i + 1)
+        if not moves:
+            return "keeps every axis where it is (the identity permutation); shape unchanged"
         return f"reorders the axes ({moves}); the values are the same, read in another order"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ArgumentError, ShapeMismatch
-from ..shapes import Dim, Shape, format_shape
+from ..shapes import Shape, format_shape
 from .base import Arg, Context, Layer, accepted, choice, each_step, register
 from .core import Dense
 from .recurrent import RNN
@@ -13,7 +13,7 @@ from .recurrent import RNN
 
 def inner_layer(item: Any, name: str, ctx: Context) -> Layer:
     """A wrapper's `layer:` — one layer entry, built like any other."""
-    return ctx.build_layer(item)
+    return item if isinstance(item, Layer) else ctx.build_layer(item)
 
 
 @register
@@ -36,7 +36,21 @@ class TimeDistributed(Layer):
         return (input_shape[0], *input_shape[2:])
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        inner_out = self.layer.output_shape(self.step_shape(input_shape))
+        step = self.step_shape(input_shape)
+        try:
+            inner_out = self.layer.output_shape(step)
+        except ShapeMismatch as problem:
+            if problem.wanted_rank is None:
+                raise
+            wanted = problem.wanted_rank + 1
+            raise ShapeMismatch(
+                f"TimeDistributed({self.layer.keras_name}) needs a {wanted}D input, but gets a {len(input_shape)}D one: "
+                f"it gives {self.layer.keras_name} one step at a time, and {self.layer.keras_name} needs {problem.expected}",
+                expected=f"{wanted}D (batch, time, ...), so that each step is {problem.expected}",
+                found=f"{format_shape(input_shape)}, so each step is {format_shape(step)}",
+                fix=problem.fix,
+                wanted_rank=wanted,
+            ) from None
         return (input_shape[0], input_shape[1], *inner_out[1:])
 
     def weight_shapes(self, input_shape: Shape) -> list:
@@ -81,22 +95,39 @@ class Bidirectional(Layer):
                     found=inner.title(),
                     fix="wrap an LSTM, GRU or SimpleRNN; a non-recurrent layer has no direction to reverse",
                 )
-        back = self.backward_layer
-        if back is not None and (back.units != self.layer.units or back.return_sequences != self.layer.return_sequences):
+        back = self.backward
+        if back.go_backwards == self.layer.go_backwards:
+            where = "backward_layer" if self.backward_layer is not None else "layer"
             raise ArgumentError(
-                "backward_layer",
-                "backward_layer must match layer in units and return_sequences",
-                expected=f"units={self.layer.units}, return_sequences={self.layer.return_sequences}",
-                found=f"units={back.units}, return_sequences={back.return_sequences}",
+                where,
+                "the forward and backward layers must read in opposite directions",
+                expected="go_backwards false on `layer` (Bidirectional makes the backward copy itself)"
+                if self.backward_layer is None else "go_backwards: true on backward_layer only",
+                found=f"go_backwards={self.layer.go_backwards} on both",
+                fix="remove go_backwards from the wrapped layer" if self.backward_layer is None
+                else "set `go_backwards: true` on backward_layer",
             )
+        for attribute in ("return_sequences", "return_state", "stateful"):
+            if getattr(back, attribute) != getattr(self.layer, attribute):
+                raise ArgumentError(
+                    "backward_layer",
+                    f"backward_layer must match layer in {attribute}",
+                    expected=f"{attribute}={getattr(self.layer, attribute)}",
+                    found=f"{attribute}={getattr(back, attribute)}",
+                )
 
     @property
     def backward(self) -> RNN:
-        return self.backward_layer or self.layer
+        """The backward layer: the one given, or Keras' copy of `layer` with go_backwards=True."""
+        if self.backward_layer is not None:
+            return self.backward_layer
+        if not hasattr(self, "_backward_copy"):
+            config = {key: getattr(self.layer, key) for key in self.layer.arguments}
+            self._backward_copy = type(self.layer)(**{**config, "go_backwards": True})
+        return self._backward_copy
 
     def output_shape(self, input_shape: Shape) -> Shape:
         forward = self.layer.output_shape(input_shape)
-        self.backward.output_shape(input_shape)
         if self.merge_mode is None:
             raise ShapeMismatch(
                 "merge_mode=None makes Bidirectional return two tensors, [forward, backward]",
@@ -104,8 +135,17 @@ class Bidirectional(Layer):
                 found="two outputs",
                 fix="choose merge_mode concat, sum, mul or ave",
             )
-        width = forward[-1] * 2 if self.merge_mode == "concat" else forward[-1]
-        return (*forward[:-1], width)
+        backward = self.backward.output_shape(input_shape)
+        if self.merge_mode == "concat":
+            return (*forward[:-1], forward[-1] + backward[-1])
+        if forward[-1] != backward[-1]:
+            raise ShapeMismatch(
+                f"merge_mode={self.merge_mode!r} needs both directions equally wide",
+                expected=f"{forward[-1]} units backward as forward",
+                found=f"{backward[-1]} units backward",
+                fix="give backward_layer the same units, or use merge_mode concat",
+            )
+        return forward
 
     def weight_shapes(self, input_shape: Shape) -> list:
         return [("forward_" + n, s) for n, s in self.layer.weight_shapes(input_shape)] + [
@@ -113,16 +153,23 @@ class Bidirectional(Layer):
         ]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
-        units = self.layer.units
+        units, back_units = self.layer.units, self.backward.units
         time = input_shape[1]
+        steps = f"{time} steps" if time.is_known else f"the {time} steps"
         where = "at each step" if self.layer.return_sequences else "each direction's final output"
+        backward = "a copy backwards" if self.backward_layer is None else f"{self.backward.title()} backwards"
         merged = {
-            "concat": f"concat puts the two {units}-unit outputs side by side: {units}+{units} = {Dim.of(2 * units)}",
+            "concat": f"concat puts the two outputs side by side: {units}+{back_units} = {units + back_units}",
             "sum": f"sum adds the two {units}-unit outputs: the width stays {units}",
             "mul": f"mul multiplies the two {units}-unit outputs value by value: the width stays {units}",
             "ave": f"ave averages the two {units}-unit outputs: the width stays {units}",
         }[self.merge_mode]
-        return f"runs {self.layer.title()} forwards and a copy backwards over the {time} steps; {merged} ({where})"
+        return f"runs {self.layer.title()} forwards and {backward} over {steps}; {merged} ({where})"
 
     def hint_for_rank(self, wanted_rank: int) -> tuple[str, str] | None:
-        return self.layer.hint_for_rank(wanted_rank)
+        hint = self.layer.hint_for_rank(wanted_rank)
+        if hint is None:
+            return None
+        did, fix = hint
+        inner = f" its inner {self.layer.keras_name} (under `layer:`) "
+        return did, fix.replace(" to it ", " to" + inner).replace(" from it ", " from" + inner)
