@@ -52,6 +52,51 @@ def explain(stack: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("stack", required=False)
+@click.option("--numeric", is_flag=True, default=True, help="Run the NumPy executor (the default, and so far the only one).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random input and weights.")
+@click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE",
+              help="Size of a free symbol or of the batch, e.g. --bind time=12 --bind batch=4 (repeatable).")
+@click.option("--dump", "dump_path", type=click.Path(dir_okay=False), metavar="FILE.npz",
+              help="Write input, output, every layer's output and weights to an .npz file.")
+@click.option("--max-memory", default="1GiB", show_default=True, help="Refuse to run above this estimate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the claims as JSON.")
+def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dump_path: str | None,
+        max_memory: str, as_json: bool) -> None:
+    """Run STACK on random data and check every claim `explain` makes.
+
+    Every printed shape is compared with the array actually produced, and every
+    sentence that can be tested is tested (exit 1 if any claim fails).
+    """
+    from .claims import check_run
+    from .numeric import parse_binding, parse_memory, run_stack, write_dump
+    from .scenarios import load_stack
+
+    try:
+        bind = dict(parse_binding(text) for text in binds)
+        result = run_stack(load_stack(stack), bind=bind, seed=seed, max_memory=parse_memory(max_memory))
+        if dump_path:
+            write_dump(result, dump_path)
+    except StackError as error:
+        _fail(error)
+    claims = check_run(result)
+    console = make_console()
+    if as_json:
+        from .render.claims_table import claims_to_json
+        from .render.console import write_raw
+
+        write_raw(console, claims_to_json(result, claims) + "\n")
+    else:
+        from .render.claims_table import render_claims
+
+        render_claims(result, claims, console)
+        if dump_path:
+            console.print(f"wrote {dump_path}")
+    if not all(c.ok for layer_claims in claims for c in layer_claims):
+        sys.exit(1)
+
+
+@cli.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
     from rich.table import Table

@@ -299,6 +299,29 @@ class Layer:
         """When the next layer wanted another rank: (what this layer did, the fix)."""
         return None
 
+    # -- numbers: NumPy forward and the claims it can prove ----------------------
+    passes_mask: ClassVar[bool] = False  # Keras `supports_masking`: hands an incoming mask on
+
+    def forward(self, x, weights: list, mask=None):
+        """The layer's output for input `x` (a NumPy array, batch first), with
+        `weights` in Keras `get_weights()` order. `mask` marks real time steps."""
+        raise NotImplementedError
+
+    def output_mask(self, x, mask):
+        """The mask the next layer receives (Keras drops it unless a layer hands it on)."""
+        return mask if self.passes_mask else None
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        """The testable sentences of `why`, checked on these numbers (a list of Claim)."""
+        return []
+
+    def config(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self.arguments}
+
+    def variant(self, **changes: Any) -> "Layer":
+        """The same layer with some arguments changed (it uses the same weights)."""
+        return type(self)(**{**self.config(), **changes})
+
     def title(self) -> str:
         """`LSTM(128, return_sequences=True)`: required arguments, then changed ones."""
         parts = []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from ..activations import activate
+from ..claims import exactly_equal
 from ..errors import ArgumentError, ShapeMismatch
+from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape
 from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
 
@@ -22,6 +25,13 @@ def sliding_length(length: Dim, window: int, stride: int, padding: str, layer: L
             )
         return out
     return (length - 1) // stride + 1  # 'same' and 'causal' pad so that only the stride shortens it
+
+
+def same_padding(length: int, window: int, stride: int) -> tuple[int, int]:
+    """Keras' (TensorFlow's) 'same' padding: the odd one goes on the right."""
+    out_len = -(-length // stride)
+    total = max((out_len - 1) * stride + window - length, 0)
+    return total // 2, total - total // 2
 
 
 def padding_phrase(padding: str, lost: int, stride: int, pad_note: str = " with zeros") -> str:
@@ -90,6 +100,40 @@ class Conv1D(Layer):
         if self.use_bias:
             weights.append(("bias", (self.filters,)))
         return weights
+
+    def padding_widths(self, length: int) -> tuple[int, int]:
+        """Zeros added (left, right) along the steps, as Keras does for each padding."""
+        if self.padding == "causal":
+            return self.span - 1, 0
+        if self.padding == "same":
+            return same_padding(length, self.span, self.strides)
+        return 0, 0
+
+    def forward(self, x, weights: list, mask=None):
+        padded = np.pad(x, ((0, 0), self.padding_widths(x.shape[1]), (0, 0)))
+        kernel = weights[0]
+        out_len = (padded.shape[1] - self.span) // self.strides + 1
+        y = np.zeros((x.shape[0], out_len, self.filters), x.dtype)
+        group_in, group_out = x.shape[2] // self.groups, self.filters // self.groups
+        for tap in range(self.kernel_size):  # one matmul per kernel position
+            start = tap * self.dilation_rate
+            window = padded[:, start:start + (out_len - 1) * self.strides + 1:self.strides]
+            for g in range(self.groups):
+                y[..., g * group_out:(g + 1) * group_out] += (
+                    window[..., g * group_in:(g + 1) * group_in] @ kernel[tap, :, g * group_out:(g + 1) * group_out])
+        if self.use_bias:
+            y += weights[1]
+        return activate(self.activation, y)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        if self.padding != "causal" or x.shape[1] < 2:
+            return []
+        t = x.shape[1] // 2
+        changed = x.copy()
+        changed[:, t + 1:] += 1.0
+        seen = t // self.strides + 1  # output j reads inputs up to j * strides
+        return [exactly_equal(f"causal: changing the inputs after step {t} leaves outputs 0..{seen - 1} unchanged",
+                              y[:, :seen], self.forward(changed, weights)[:, :seen])]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         width = f"width {self.kernel_size}" + (f" (spanning {self.span} steps, dilation {self.dilation_rate})" if self.dilation_rate > 1 else "")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from ..activations import activate
+from ..claims import exactly_equal, same_numbers
 from ..errors import ShapeMismatch
+from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
@@ -42,6 +45,26 @@ class Dense(Layer):
             weights.append(("bias", (self.units,)))
         return weights
 
+    passes_mask = True
+
+    def forward(self, x, weights: list, mask=None):
+        y = x @ weights[0]
+        if self.use_bias:
+            y = y + weights[1]
+        return activate(self.activation, y)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        if x.ndim != 3:
+            return []
+        from .wrappers import TimeDistributed
+
+        per_step = np.stack([self.forward(x[:, t], weights) for t in range(x.shape[1])], axis=1)
+        wrapped = TimeDistributed(layer=self).forward(x, weights)
+        return [
+            same_numbers("equals the same Dense applied step by step (a loop over time)", per_step, y),
+            same_numbers("equals TimeDistributed(Dense) with the same weights", wrapped, y),
+        ]
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         n_in = input_shape[-1]
         bias = f" + {plural(self.units, 'bias')}" if self.use_bias else ""
@@ -62,6 +85,18 @@ class Dense(Layer):
 @register
 class Activation(Layer):
     arguments = {"activation": Arg(activation)}
+    passes_mask = True
+
+    def forward(self, x, weights: list, mask=None):
+        return activate(self.activation, x)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        sums = {"softmax": y, "sparsemax": y, "log_softmax": np.exp(y)}.get(self.activation)
+        if sums is None:
+            return []
+        what = "the exponentials of each group" if self.activation == "log_softmax" else "each group"
+        return [same_numbers(f"{what} of {y.shape[-1]} values along the last axis sums to 1",
+                             np.ones(y.shape[:-1]), sums.sum(axis=-1), "1 everywhere")]
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
@@ -87,8 +122,16 @@ class Dropout(Layer):
         **ignored("seed"),
     }
 
+    passes_mask = True
+
     def output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
+
+    def forward(self, x, weights: list, mask=None):
+        return x  # inference: Keras' Dropout is the identity unless training=True
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        return [exactly_equal("at inference the output is the input, unchanged", x, y)]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return (
@@ -116,6 +159,18 @@ class Embedding(Layer):
 
     def weight_shapes(self, input_shape: Shape) -> list:
         return [("embeddings", (self.input_dim, self.output_dim))]
+
+    def forward(self, x, weights: list, mask=None):
+        return weights[0][x.astype("int64")]
+
+    def output_mask(self, x, mask):
+        return (x != 0) if self.mask_zero else None
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        ids = x.astype("int64")
+        first = tuple(0 for _ in range(ids.ndim))
+        return [exactly_equal(f"each output vector is row `id` of the {self.input_dim}×{self.output_dim} table "
+                              f"(e.g. id {int(ids[first])} → row {int(ids[first])})", weights[0][ids], y)]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:

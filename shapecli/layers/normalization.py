@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..claims import same_numbers
 from ..errors import ArgumentError, ShapeMismatch, describe_value
+from ..lazy_numpy import np
 from ..shapes import Shape, format_shape
 from .base import Arg, Context, Layer, boolean, ignored, int_or_int_list, register
 
@@ -59,6 +61,41 @@ class LayerNormalization(Layer):
             for a in self.axes(input_shape)
         )
         return [(name, shape) for name in kept]
+
+    passes_mask = True
+
+    def normalize(self, x):
+        """(x - mean) / sqrt(variance + epsilon) over the normalized axes (biased variance, as Keras)."""
+        axes = tuple(a % x.ndim for a in (sorted(self.axis) if isinstance(self.axis, list) else [self.axis]))
+        mean = np.mean(x, axis=axes, keepdims=True)
+        variance = np.var(x, axis=axes, keepdims=True)
+        return (x - mean) / np.sqrt(variance + np.asarray(self.epsilon, x.dtype)), axes
+
+    def forward(self, x, weights: list, mask=None):
+        y, axes = self.normalize(x)
+        shape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]
+        weights = list(weights)
+        if self.scale:
+            y = y * weights.pop(0).reshape(shape)
+        if self.center:
+            y = y + weights.pop(0).reshape(shape)
+        return y.astype(x.dtype)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        axes = tuple(a % x.ndim for a in (sorted(self.axis) if isinstance(self.axis, list) else [self.axis]))
+        shape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]
+        weights = list(weights)
+        gamma = weights.pop(0).reshape(shape) if self.scale else 1
+        beta = weights.pop(0).reshape(shape) if self.center else 0
+        z = (y.astype(np.float64) - beta) / gamma
+        variance = np.var(x.astype(np.float64), axis=axes, keepdims=True)
+        return [
+            same_numbers("before γ and β, every group has mean 0", np.zeros(z.mean(axis=axes).shape),
+                         z.mean(axis=axes), "0", tolerance=1e-4),
+            same_numbers("… and variance 1 (exactly var/(var + epsilon))",
+                         (variance / (variance + self.epsilon)).reshape(z.var(axis=axes).shape),
+                         z.var(axis=axes), "var/(var+ε)", tolerance=1e-4),
+        ]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         axes = self.axes(input_shape)

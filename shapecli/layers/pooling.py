@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..lazy_numpy import np
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, boolean, choice, one_positive_int, optional, register
-from .convolutional import CHANNELS_LAST_ONLY, padding_phrase, sliding_length
+from .convolutional import CHANNELS_LAST_ONLY, padding_phrase, same_padding, sliding_length
 
 SEQUENCE = "(batch, steps, channels)"
 
@@ -27,6 +28,13 @@ class MaxPooling1D(Layer):
         length = sliding_length(input_shape[1], self.pool_size, self.stride, self.padding, self)
         return (input_shape[0], length, input_shape[2])
 
+    def forward(self, x, weights: list, mask=None):
+        left, right = same_padding(x.shape[1], self.pool_size, self.stride) if self.padding == "same" else (0, 0)
+        padded = np.pad(x, ((0, 0), (left, right), (0, 0)), constant_values=-np.inf)
+        out_len = (padded.shape[1] - self.pool_size) // self.stride + 1
+        windows = [padded[:, j:j + (out_len - 1) * self.stride + 1:self.stride] for j in range(self.pool_size)]
+        return np.max(np.stack(windows), axis=0)
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return (
             f"keeps the largest value of each window of {self.pool_size} steps, moving {self.stride} at a time "
@@ -48,6 +56,9 @@ class GlobalPooling1D(Layer):
             return (input_shape[0], Dim.of(1), input_shape[2])
         return (input_shape[0], input_shape[2])
 
+    def forward(self, x, weights: list, mask=None):
+        return self.pool(x, mask)
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         steps = input_shape[1]
         kept = "the steps axis is kept with size 1 (keepdims)" if self.keepdims else "the steps axis disappears"
@@ -58,7 +69,17 @@ class GlobalPooling1D(Layer):
 class GlobalAveragePooling1D(GlobalPooling1D):
     verb = "averages"
 
+    def pool(self, x, mask):
+        if mask is None:
+            return np.mean(x, axis=1, keepdims=self.keepdims)
+        weights = mask[..., None].astype(x.dtype)  # Keras averages over the unmasked steps only
+        return (np.sum(x * weights, axis=1, keepdims=self.keepdims)
+                / np.sum(weights, axis=1, keepdims=self.keepdims))
+
 
 @register
 class GlobalMaxPooling1D(GlobalPooling1D):
     verb = "takes the largest value of"
+
+    def pool(self, x, mask):
+        return np.max(x, axis=1, keepdims=self.keepdims)

@@ -8,16 +8,20 @@ what is common to all three: walking the time axis, `return_sequences`,
 
 from __future__ import annotations
 
+from ..activations import activate
+from ..claims import same_numbers
 from ..errors import ShapeMismatch
+from ..lazy_numpy import np
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, activation, boolean, each_step, fraction, ignored, positive_int, register
 
 
 class Cell:
-    """One time step. `gates` is how many units-wide blocks the kernels hold."""
+    """One time step. `gates` is how many units-wide blocks the kernels hold.
+    The input part x·W of every step is computed once for the whole sequence
+    (one big matmul); `step` adds the recurrent part h·U and the gates."""
 
     gates = 1
-    summary = ""
 
     def __init__(self, layer: "RNN"):
         self.layer = layer
@@ -33,30 +37,79 @@ class Cell:
     def bias_shape(self) -> tuple:
         return (self.gates * self.units,)
 
+    def input_bias(self, weights: list):
+        """The bias added to x·W (all of it, except GRU's recurrent half)."""
+        return weights[2] if self.layer.use_bias else None
+
+    def initial_states(self, batch: int, dtype) -> list:
+        return [np.zeros((batch, self.units), dtype)]
+
+    def step(self, xw, states: list, weights: list) -> tuple:
+        """One step: (output h, new states) from this step's x·W + bias and the previous states."""
+        raise NotImplementedError
+
+    def activation(self, x):
+        return activate(self.layer.activation, x)
+
+    def recurrent_activation(self, x):
+        return activate(self.layer.recurrent_activation, x)
+
 
 class SimpleRNNCell(Cell):
     gates = 1
-    summary = "h = tanh(x·W + h·U + b)"
+
+    def step(self, xw, states: list, weights: list) -> tuple:
+        h = self.activation(xw + states[0] @ weights[1])
+        return h, [h]
 
 
 class LSTMCell(Cell):
-    gates = 4  # Keras order: input, forget, cell, output
-    summary = "4 gates (input, forget, cell, output) and a cell state c beside h"
+    gates = 4  # Keras order of the kernel columns: input, forget, cell, output
+
+    def initial_states(self, batch: int, dtype) -> list:
+        return [np.zeros((batch, self.units), dtype), np.zeros((batch, self.units), dtype)]
+
+    def step(self, xw, states: list, weights: list) -> tuple:
+        h, c = states
+        u = self.units
+        z = xw + h @ weights[1]
+        i = self.recurrent_activation(z[:, :u])
+        f = self.recurrent_activation(z[:, u:2 * u])
+        g = self.activation(z[:, 2 * u:3 * u])
+        o = self.recurrent_activation(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * self.activation(c)
+        return h, [h, c]
 
 
 class GRUCell(Cell):
-    gates = 3  # Keras order: update, reset, candidate
-
-    @property
-    def summary(self) -> str:
-        return "3 gates (update, reset, candidate)" + (
-            "; reset_after=True keeps two biases, one for the input and one for the recurrent part"
-            if self.layer.reset_after else ""
-        )
+    gates = 3  # Keras order: update z, reset r, candidate h
 
     def bias_shape(self) -> tuple:
         width = self.gates * self.units
         return (2, width) if self.layer.reset_after else (width,)
+
+    def input_bias(self, weights: list):
+        if not self.layer.use_bias:
+            return None
+        return weights[2][0] if self.layer.reset_after else weights[2]
+
+    def step(self, xw, states: list, weights: list) -> tuple:
+        h = states[0]
+        u, U = self.units, weights[1]
+        if self.layer.reset_after:  # the reset gate applies after the recurrent matmul (Keras' default)
+            inner = h @ U
+            if self.layer.use_bias:
+                inner = inner + weights[2][1]
+            z = self.recurrent_activation(xw[:, :u] + inner[:, :u])
+            r = self.recurrent_activation(xw[:, u:2 * u] + inner[:, u:2 * u])
+            candidate = self.activation(xw[:, 2 * u:] + r * inner[:, 2 * u:])
+        else:
+            z = self.recurrent_activation(xw[:, :u] + h @ U[:, :u])
+            r = self.recurrent_activation(xw[:, u:2 * u] + h @ U[:, u:2 * u])
+            candidate = self.activation(xw[:, 2 * u:] + (r * h) @ U[:, 2 * u:])
+        h = z * h + (1 - z) * candidate
+        return h, [h]
 
 
 RECURRENT_ARGUMENTS = {
@@ -129,6 +182,52 @@ class RNN(Layer):
             f"{backwards}return_sequences=False: only {last} is passed on — "
             f"the {self.units}-unit state after reading the whole sequence"
         )
+
+    passes_mask = True
+
+    def output_mask(self, x, mask):
+        return mask if self.return_sequences else None
+
+    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False):
+        """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
+        Masked steps keep the previous state and repeat the previous output (or give zeros)."""
+        if self.go_backwards:
+            x = x[:, ::-1]
+            mask = None if mask is None else mask[:, ::-1]
+        batch, steps = x.shape[0], x.shape[1]
+        xw = x @ weights[0]
+        bias = self.cell.input_bias(weights)
+        if bias is not None:
+            xw += bias
+        states = self.cell.initial_states(batch, x.dtype)
+        last = np.zeros((batch, self.units), x.dtype)
+        outputs = np.empty((batch, steps, self.units), x.dtype) if self.return_sequences else None
+        for t in range(steps):
+            h, new_states = self.cell.step(xw[:, t], states, weights)
+            if mask is not None:
+                keep = mask[:, t, None]
+                new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
+                h = np.where(keep, h, 0 if zero_output_for_mask else last)
+            states, last = new_states, h
+            if outputs is not None:
+                outputs[:, t] = h
+        return outputs if self.return_sequences else last
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        found = []
+        if not self.return_sequences:
+            full = self.variant(return_sequences=True).forward(x, weights, mask)
+            found.append(same_numbers(
+                "equals the last step of the same layer with return_sequences=True", full[:, -1], y))
+        if self.go_backwards:
+            reversed_mask = None if mask is None else mask[:, ::-1]
+            forwards = self.variant(go_backwards=False).forward(x[:, ::-1], weights, reversed_mask)
+            found.append(same_numbers(
+                "go_backwards=True equals reading the reversed sequence forwards"
+                + ("; the steps come out in reversed time order (step 0 is after the last input step)"
+                   if self.return_sequences else ""),
+                forwards, y))
+        return found
 
     def hint_for_rank(self, wanted_rank: int) -> tuple[str, str] | None:
         if wanted_rank == 3 and not self.return_sequences:

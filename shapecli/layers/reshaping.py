@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..claims import exactly_equal
 from ..errors import ArgumentError, ShapeMismatch, describe_value
+from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape, product
 from .base import Arg, Context, Layer, choice, factor, positive_int, register, resolve_symbol
 
@@ -15,6 +17,12 @@ class Flatten(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (input_shape[0], product(input_shape[1:]))
+
+    def forward(self, x, weights: list, mask=None):
+        return x.reshape(x.shape[0], -1)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        return [exactly_equal("keeps every value, in order (row-major)", x.ravel(), y.ravel())]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:
@@ -73,6 +81,12 @@ class Reshape(Layer):
             )
         return (input_shape[0], *target)
 
+    def forward(self, x, weights: list, mask=None):
+        return x.reshape(x.shape[0], *self.target_shape)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        return [exactly_equal("keeps every value, in order (row-major)", x.ravel(), y.ravel())]
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         total = product(input_shape[1:])
         return f"regroups the same {total} values of each sample as {format_shape(output_shape[1:])} (order kept)"
@@ -99,6 +113,15 @@ class Permute(Layer):
         self.require_rank(input_shape, len(self.dims) + 1, f"(batch + the {len(self.dims)} axes named in dims)")
         return (input_shape[0], *(input_shape[d] for d in self.dims))
 
+    def forward(self, x, weights: list, mask=None):
+        return x.transpose(0, *self.dims)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        index = tuple(min(1, n - 1) for n in x.shape)
+        moved = (index[0], *(index[d] for d in self.dims))
+        return [exactly_equal(f"value x{list(index)} lands at y{list(moved)}, and so on for every value",
+                              x.transpose(0, *self.dims), y)]
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         moves = ", ".join(f"axis {d}→{i + 1}" for i, d in enumerate(self.dims) if d != i + 1)
         if not moves:
@@ -117,6 +140,12 @@ class RepeatVector(Layer):
             "GlobalAveragePooling1D, or Flatten",
         )
         return (input_shape[0], Dim.of(self.n), input_shape[1])
+
+    def forward(self, x, weights: list, mask=None):
+        return np.repeat(x[:, None, :], self.n, axis=1)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        return [exactly_equal(f"all {self.n} steps equal the input vector", np.broadcast_to(x[:, None, :], y.shape), y)]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return f"copies the {format_shape(input_shape)} vector to {self.n} time steps, so a decoder gets one input per output step"

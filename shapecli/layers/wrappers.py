@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..claims import same_numbers
 from ..errors import ArgumentError, ShapeMismatch
+from ..lazy_numpy import np
 from ..shapes import Shape, format_shape
 from .base import Arg, Context, Layer, accepted, choice, each_step, register
 from .core import Dense
@@ -55,6 +57,19 @@ class TimeDistributed(Layer):
 
     def weight_shapes(self, input_shape: Shape) -> list:
         return self.layer.weight_shapes(self.step_shape(input_shape))
+
+    passes_mask = True
+
+    def forward(self, x, weights: list, mask=None):
+        """Fold time into the batch, run the inner layer once, unfold."""
+        batch, steps = x.shape[0], x.shape[1]
+        y = self.layer.forward(x.reshape(batch * steps, *x.shape[2:]), weights)
+        return y.reshape(batch, steps, *y.shape[1:])
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        one_by_one = np.stack([self.layer.forward(x[:, t], weights) for t in range(x.shape[1])], axis=1)
+        return [same_numbers(f"equals {self.layer.title()} applied to each step separately, with the same weights",
+                             one_by_one, y)]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         steps = each_step(input_shape[1])
@@ -122,8 +137,7 @@ class Bidirectional(Layer):
         if self.backward_layer is not None:
             return self.backward_layer
         if not hasattr(self, "_backward_copy"):
-            config = {key: getattr(self.layer, key) for key in self.layer.arguments}
-            self._backward_copy = type(self.layer)(**{**config, "go_backwards": True})
+            self._backward_copy = self.layer.variant(go_backwards=True)
         return self._backward_copy
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -151,6 +165,44 @@ class Bidirectional(Layer):
         return [("forward_" + n, s) for n, s in self.layer.weight_shapes(input_shape)] + [
             ("backward_" + n, s) for n, s in self.backward.weight_shapes(input_shape)
         ]
+
+    passes_mask = True
+
+    def output_mask(self, x, mask):
+        return mask if self.layer.return_sequences else None
+
+    def directions(self, x, weights: list, mask=None) -> tuple:
+        """The forward and backward outputs, lined up in time (Keras re-reverses the backward sequence)."""
+        split = len(self.layer.cell.weight_shapes(x.shape[-1]))
+        zeros = self.layer.return_sequences  # Keras' Bidirectional gives zeros at masked steps
+        forward = self.layer.forward(x, weights[:split], mask, zero_output_for_mask=zeros)
+        backward = self.backward.forward(x, weights[split:], mask, zero_output_for_mask=zeros)
+        if self.layer.return_sequences:
+            backward = backward[:, ::-1]
+        return forward, backward
+
+    MERGES = {
+        "concat": ("[forward | backward]", lambda f, b: np.concatenate([f, b], axis=-1)),
+        "sum": ("forward + backward", lambda f, b: f + b),
+        "mul": ("forward × backward", lambda f, b: f * b),
+        "ave": ("(forward + backward) / 2", lambda f, b: (f + b) / 2),
+    }
+
+    def forward(self, x, weights: list, mask=None):
+        return self.MERGES[self.merge_mode][1](*self.directions(x, weights, mask))
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        forward, backward = self.directions(x, weights, mask)
+        formula, merge = self.MERGES[self.merge_mode]
+        found = [same_numbers(f"{self.merge_mode} = {formula}, each direction run on its own", merge(forward, backward), y)]
+        if self.layer.return_sequences:
+            reader = self.backward.variant(go_backwards=False, return_sequences=True)
+            split = len(self.layer.cell.weight_shapes(x.shape[-1]))
+            reversed_mask = None if mask is None else mask[:, ::-1]
+            plain = reader.forward(x[:, ::-1], weights[split:], reversed_mask, zero_output_for_mask=True)[:, ::-1]
+            found.append(same_numbers("the backward half at step t is the backward reader's output for step t "
+                                      "(its sequence is turned back into time order)", plain, backward))
+        return found
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         units, back_units = self.layer.units, self.backward.units

@@ -1,0 +1,234 @@
+"""The NumPy executor: random data through the same layer objects `explain` used.
+
+`run_stack` binds every free size (and the batch) to a number, draws weights
+from a seeded generator in Keras `get_weights()` order, runs each layer's own
+`forward`, and keeps every output, so that the claims can be checked and the
+whole run dumped to an .npz that Keras or PyTorch can load.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from .engine import Explanation, Step, explain, free_name
+from .errors import EXIT_UNREADABLE, StackError, unreadable
+from .lazy_numpy import np
+from .shapes import BATCH, format_shape
+from .stackfile import Item, StackFile
+
+DEFAULT_BATCH = 2
+DEFAULT_FREE_SIZE = 8
+DEFAULT_SEED = 0
+DEFAULT_MAX_MEMORY = 1 << 30  # 1 GiB
+BYTES_PER_VALUE = 4  # float32 (and int32 token ids)
+VALUES_KEPT_PER_OUTPUT = 3  # each output, the arrays a claim recomputes, and the work buffers
+
+
+@dataclass
+class LayerRun:
+    step: Step  # the symbolic step, as `explain` printed it
+    layer: object  # the same layer rebuilt with numbers for its sizes: this one runs
+    input: object
+    output: object
+    weights: list
+    mask: object = None  # the mask this layer received
+
+
+@dataclass
+class Run:
+    explanation: Explanation  # symbolic
+    bindings: dict[str, int]
+    seed: int
+    input: object
+    layers: list[LayerRun] = field(default_factory=list)
+
+    @property
+    def output(self):
+        return self.layers[-1].output
+
+
+# -- sizes -------------------------------------------------------------------------
+def free_symbols(explanation: Explanation) -> list[str]:
+    """Every free size the stack mentions, batch first."""
+    names: list[str] = []
+    shapes = [explanation.input_shape] + [s.output_shape for s in explanation.steps]
+    for shape in shapes:
+        for dim in shape:
+            for name in sorted(dim.symbols):
+                if name not in names:
+                    names.append(name)
+    return sorted(names, key=lambda n: (n != BATCH, names.index(n)))
+
+
+def parse_binding(text: str) -> tuple[str, int]:
+    match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*", text)
+    if not match or int(match.group(2)) <= 0:
+        raise unreadable(
+            f"cannot read --bind {text!r}",
+            expected="NAME=VALUE with a positive whole number, e.g. --bind time=10 or --bind batch=4",
+            found=text,
+        )
+    return match.group(1), int(match.group(2))
+
+
+def bind_sizes(explanation: Explanation, given: dict[str, int]) -> dict[str, int]:
+    names = free_symbols(explanation)
+    for name in given:
+        if name not in names:
+            raise unreadable(
+                f"--bind {name}=…: the stack has no free size called {name}",
+                expected="one of: " + ", ".join(names),
+                found=name,
+                fix="sizes with a number under `symbols:` are fixed; bind only the free ones (and batch)",
+            )
+    return {name: given.get(name, DEFAULT_BATCH if name == BATCH else DEFAULT_FREE_SIZE) for name in names}
+
+
+def bound_stack(stack: StackFile, bindings: dict[str, int]) -> StackFile:
+    """The same stack with every free size replaced by its bound number."""
+    symbols = {name: bindings.get(name, size) if size is None else size for name, size in stack.symbols.items()}
+    dims = []
+    for axis, item in enumerate(stack.input_shape.value, start=1):
+        name = free_name(axis, stack.symbols)
+        dims.append(Item(bindings[name], item.mark) if item.value is None else item)
+    return replace(stack, symbols=symbols, input_shape=Item(dims, stack.input_shape.mark))
+
+
+# -- memory --------------------------------------------------------------------------
+def memory_estimate(explanation: Explanation, bindings: dict[str, int]) -> list[tuple[Step, int]]:
+    """Bytes each layer needs: its weights, plus its output (kept, recomputed by claims, worked on)."""
+    estimate = []
+    for step in explanation.steps:
+        weights = step.params
+        outputs = 1
+        for dim in step.output_shape:
+            outputs *= dim.evaluate(bindings)
+        work = 0
+        cell = getattr(step.layer, "cell", None) or getattr(getattr(step.layer, "layer", None), "cell", None)
+        if cell is not None:  # x·W for every step at once: (batch, time, gates·units), per direction
+            work = bindings.get(BATCH, DEFAULT_BATCH) * step.input_shape[1].evaluate(bindings) * cell.gates * cell.units * 2
+        estimate.append((step, BYTES_PER_VALUE * (weights + VALUES_KEPT_PER_OUTPUT * outputs + work)))
+    return estimate
+
+
+def check_memory(explanation: Explanation, bindings: dict[str, int], budget: int) -> None:
+    estimate = memory_estimate(explanation, bindings)
+    inputs = 1
+    for dim in explanation.input_shape:
+        inputs *= dim.evaluate(bindings)
+    total = sum(n for _, n in estimate) + BYTES_PER_VALUE * inputs
+    if total <= budget:
+        return
+    worst, worst_bytes = max(estimate, key=lambda pair: pair[1])
+    raise StackError(
+        f"running this stack would need about {human_bytes(total)}, over the {human_bytes(budget)} budget",
+        EXIT_UNREADABLE,
+        worst.entry.mark,
+        expected=f"at most {human_bytes(budget)} (--max-memory)",
+        found=f"about {human_bytes(total)}; the largest part is layer {worst.index}, {worst.layer.title()}: "
+              f"{human_bytes(worst_bytes)} ({worst.params:,} weights, output {format_shape(worst.output_shape)})",
+        fix="bind smaller sizes (--bind batch=1, --bind time=…), or raise --max-memory",
+    )
+
+
+def human_bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def parse_memory(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*", text, flags=re.I)
+    if not match:
+        raise unreadable(f"cannot read --max-memory {text!r}", expected="a size such as 512MiB, 2GiB or 1000000 (bytes)", found=text)
+    unit = (match.group(2) or "").upper().rstrip("B").rstrip("I")
+    return int(float(match.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[unit])
+
+
+# -- weights and input ---------------------------------------------------------------
+def initial_weight(name: str, shape: tuple, rng) -> object:
+    """Random weights at a sensible scale: kernels ~ N(0, 1/fan_in), biases small, γ near 1."""
+    base = name.rsplit("_", 1)[-1] if name.startswith(("forward_", "backward_")) else name
+    if base == "gamma":
+        return (1 + 0.1 * rng.standard_normal(shape)).astype(np.float32)
+    if len(shape) == 1 or base in ("bias", "beta"):
+        return (0.1 * rng.standard_normal(shape)).astype(np.float32)
+    fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[:-1]))
+    return (rng.standard_normal(shape) / np.sqrt(max(fan_in, 1))).astype(np.float32)
+
+
+def make_input(explanation: Explanation, bindings: dict[str, int], rng):
+    shape = tuple(d.evaluate(bindings) for d in explanation.input_shape)
+    if explanation.input_dtype.startswith("int"):
+        vocabulary = explanation.steps[0].layer.input_dim
+        return rng.integers(0, vocabulary, size=shape).astype(np.int32)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# -- the run -----------------------------------------------------------------------------
+def run_stack(
+    stack: StackFile,
+    bind: dict[str, int] | None = None,
+    seed: int = DEFAULT_SEED,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+    weights: list[list] | None = None,
+    x=None,
+) -> Run:
+    """Explain `stack`, bind its free sizes, and run it on random (or given) input and weights."""
+    symbolic = explain(stack)
+    bindings = bind_sizes(symbolic, bind or {})
+    check_memory(symbolic, bindings, max_memory)
+    try:
+        concrete = explain(bound_stack(stack, bindings))  # every layer rebuilt with numbers for its sizes
+    except StackError as error:
+        sizes = ", ".join(f"{k}={v}" for k, v in bindings.items())
+        error.notes.append(f"this run binds {sizes}; choose others with --bind NAME=VALUE")
+        raise
+    rng = np.random.default_rng(seed)
+    if x is None:
+        x = make_input(symbolic, bindings, rng)
+    run = Run(symbolic, bindings, seed, x)
+    mask = None
+    for index, (sym, con) in enumerate(zip(symbolic.steps, concrete.steps)):
+        layer_weights = weights[index] if weights is not None else [
+            initial_weight(name, shape, rng) for name, shape in con.layer.weight_shapes(con.input_shape)]
+        y = con.layer.forward(x, layer_weights, mask)
+        run.layers.append(LayerRun(sym, con.layer, x, y, layer_weights, mask))
+        mask = con.layer.output_mask(x, mask)
+        x = y
+    return run
+
+
+# -- dump ---------------------------------------------------------------------------------
+def dump_arrays(run: Run) -> dict[str, object]:
+    """The .npz layout: input, output, layer_{i}_output, layer_{i}_weight_{j} (i 1-based, j in get_weights() order)."""
+    arrays = {"input": run.input, "output": run.output}
+    for layer_run in run.layers:
+        i = layer_run.step.index
+        arrays[f"layer_{i}_output"] = layer_run.output
+        for j, weight in enumerate(layer_run.weights):
+            arrays[f"layer_{i}_weight_{j}"] = weight
+    return arrays
+
+
+def write_dump(run: Run, path: str) -> None:
+    try:
+        with open(path, "wb") as handle:
+            np.savez(handle, **dump_arrays(run))
+    except OSError as exc:
+        raise unreadable(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def weights_from_arrays(arrays, layer_count: int) -> list[list]:
+    """Per-layer weight lists from a dump (or a Keras fixture) in the same layout."""
+    weights = []
+    for i in range(1, layer_count + 1):
+        layer, j = [], 0
+        while f"layer_{i}_weight_{j}" in arrays:
+            layer.append(arrays[f"layer_{i}_weight_{j}"])
+            j += 1
+        weights.append(layer)
+    return weights

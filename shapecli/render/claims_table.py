@@ -1,0 +1,74 @@
+"""`shapecli run --numeric`: per layer, each claim with what was expected, what was observed, ✓/✗."""
+
+from __future__ import annotations
+
+import json
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..claims import Claim
+from ..numeric import Run
+from ..shapes import shape_to_json
+
+
+def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None:
+    stack = run.explanation.stack
+    if stack.name:
+        console.print(Text(stack.name, style="bold"))
+    sizes = ", ".join(f"{name}={value}" for name, value in run.bindings.items())
+    console.print(Text.assemble(
+        ("numeric run ", "bold"), f"seed {run.seed}; sizes {sizes} ", ("(change with --seed, --bind NAME=VALUE)", "dim")))
+    console.print(Text.assemble(("input ", "bold"), str(tuple(run.input.shape)), " ", (str(run.input.dtype), "dim")))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    widest = max(len(f"{r.step.index}  {r.step.layer.title()}") for r in run.layers)
+    table.add_column("layer", style="bold cyan", min_width=min(widest, 34), overflow="fold")
+    table.add_column("claim", ratio=3, overflow="fold")
+    table.add_column("expected", ratio=2, overflow="fold")
+    table.add_column("observed", ratio=2, overflow="fold")
+    table.add_column("", width=1)
+    for layer_run, layer_claims in zip(run.layers, claims):
+        step = layer_run.step
+        for row, claim in enumerate(layer_claims):
+            table.add_row(f"{step.index}  {step.layer.title()}" if row == 0 else "", claim.name, claim.expected,
+                          claim.observed, Text("✓", style="green") if claim.ok else Text("✗", style="bold red"))
+        table.add_section()
+    console.print(table)
+    every = [c for layer_claims in claims for c in layer_claims]
+    failed = [c for c in every if not c.ok]
+    summary = Text.assemble(("✓ " if not failed else "✗ ", "green" if not failed else "bold red"),
+                            f"{len(every) - len(failed)} of {len(every)} claims hold")
+    if failed:
+        summary.append(f"; {len(failed)} failed: " + "; ".join(c.name for c in failed), style="red")
+    console.print(summary)
+
+
+def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
+    every = [c for layer_claims in claims for c in layer_claims]
+    return {
+        "name": run.explanation.stack.name,
+        "seed": run.seed,
+        "bindings": run.bindings,
+        "input_shape": list(run.input.shape),
+        "layers": [
+            {
+                "index": layer_run.step.index,
+                "type": layer_run.step.layer.keras_name,
+                "input_shape": shape_to_json(layer_run.step.input_shape),
+                "output_shape": shape_to_json(layer_run.step.output_shape),
+                "observed_shape": list(layer_run.output.shape),
+                "claims": [{"claim": c.name, "expected": c.expected, "observed": c.observed, "ok": c.ok}
+                           for c in layer_claims],
+            }
+            for layer_run, layer_claims in zip(run.layers, claims)
+        ],
+        "claims": len(every),
+        "failed": sum(not c.ok for c in every),
+        "ok": all(c.ok for c in every),
+    }
+
+
+def claims_to_json(run: Run, claims: list[list[Claim]]) -> str:
+    return json.dumps(claims_to_dict(run, claims), indent=2, ensure_ascii=False)
