@@ -29,7 +29,9 @@ def same_numbers(name: str, expected, observed, expected_text: str = "identical"
     if expected.shape != observed.shape:
         return Claim(name, f"{expected_text}, shape {expected.shape}", f"shape {observed.shape}", False)
     diff = float(np.max(np.abs(expected.astype(np.float64) - observed.astype(np.float64)))) if expected.size else 0.0
-    return Claim(name, f"{expected_text}: max |diff| ≤ {tolerance:g}", f"max |diff| = {diff:.1e}", diff <= tolerance)
+    bound = f"max |diff| ≤ {tolerance:g}"
+    return Claim(name, bound if expected_text == "identical" else f"{expected_text}, {bound}",
+                 f"max |diff| = {diff:.1e}", diff <= tolerance)
 
 
 def exactly_equal(name: str, expected, observed, expected_text: str = "identical, value for value") -> Claim:

@@ -23,17 +23,19 @@ def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None
         ("numeric run ", "bold"), f"seed {run.seed}; sizes {sizes} ", ("(change with --seed, --bind NAME=VALUE)", "dim")))
     console.print(Text.assemble(("input ", "bold"), str(tuple(run.input.shape)), " ", (str(run.input.dtype), "dim")))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    widest = max(len(f"{r.step.index}  {r.step.layer.title()}") for r in run.layers)
-    table.add_column("layer", style="bold cyan", min_width=min(widest, 34), overflow="fold")
+    widest = max(len(r.step.layer.title()) for r in run.layers)
+    table.add_column("", min_width=1, no_wrap=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("layer", style="bold cyan", min_width=min(widest, 26), overflow="fold")
     table.add_column("claim", ratio=3, overflow="fold")
     table.add_column("expected", ratio=2, overflow="fold")
     table.add_column("observed", ratio=2, overflow="fold")
-    table.add_column("", width=1)
     for layer_run, layer_claims in zip(run.layers, claims):
         step = layer_run.step
         for row, claim in enumerate(layer_claims):
-            table.add_row(f"{step.index}  {step.layer.title()}" if row == 0 else "", claim.name, claim.expected,
-                          claim.observed, Text("✓", style="green") if claim.ok else Text("✗", style="bold red"))
+            table.add_row(Text("✓", style="green") if claim.ok else Text("✗", style="bold red"),
+                          str(step.index) if row == 0 else "", step.layer.title() if row == 0 else "",
+                          claim.name, claim.expected, claim.observed)
         table.add_section()
     console.print(table)
     every = [c for layer_claims in claims for c in layer_claims]
