@@ -6,6 +6,7 @@ from ..activations import activate
 from ..claims import exactly_equal
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
+from ..ops import dot_last
 from ..shapes import Dim, Shape, format_shape
 from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
 
@@ -119,8 +120,8 @@ class Conv1D(Layer):
             start = tap * self.dilation_rate
             window = padded[:, start:start + (out_len - 1) * self.strides + 1:self.strides]
             for g in range(self.groups):
-                y[..., g * group_out:(g + 1) * group_out] += (
-                    window[..., g * group_in:(g + 1) * group_in] @ kernel[tap, :, g * group_out:(g + 1) * group_out])
+                y[..., g * group_out:(g + 1) * group_out] += dot_last(
+                    window[..., g * group_in:(g + 1) * group_in], kernel[tap, :, g * group_out:(g + 1) * group_out])
         if self.use_bias:
             y += weights[1]
         return activate(self.activation, y)

@@ -6,6 +6,7 @@ from ..activations import activate
 from ..claims import exactly_equal, same_numbers
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
+from ..ops import dot_last
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
@@ -48,7 +49,7 @@ class Dense(Layer):
     passes_mask = True
 
     def forward(self, x, weights: list, mask=None):
-        y = x @ weights[0]
+        y = dot_last(x, weights[0])
         if self.use_bias:
             y = y + weights[1]
         return activate(self.activation, y)

@@ -12,6 +12,7 @@ from ..activations import activate
 from ..claims import same_numbers
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
+from ..ops import dot_last, sigmoid_, tanh_
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, activation, boolean, each_step, fraction, ignored, positive_int, register
 
@@ -51,15 +52,25 @@ class Cell:
     def activation(self, x):
         return activate(self.layer.activation, x)
 
-    def recurrent_activation(self, x):
-        return activate(self.layer.recurrent_activation, x)
+    def gate(self, z):
+        """The recurrent activation (sigmoid by default) on a fresh block of gates; may work in place."""
+        if self.layer.recurrent_activation == "sigmoid":
+            return sigmoid_(z)
+        return activate(self.layer.recurrent_activation, z)
+
+    @property
+    def keras_defaults(self) -> bool:
+        """tanh and sigmoid: the case worth a fast path."""
+        return self.layer.activation == "tanh" and self.layer.recurrent_activation == "sigmoid"
 
 
 class SimpleRNNCell(Cell):
     gates = 1
 
     def step(self, xw, states: list, weights: list) -> tuple:
-        h = self.activation(xw + states[0] @ weights[1])
+        z = states[0] @ weights[1]
+        z += xw
+        h = tanh_(z) if self.layer.activation == "tanh" else self.activation(z)
         return h, [h]
 
 
@@ -72,13 +83,22 @@ class LSTMCell(Cell):
     def step(self, xw, states: list, weights: list) -> tuple:
         h, c = states
         u = self.units
-        z = xw + h @ weights[1]
-        i = self.recurrent_activation(z[:, :u])
-        f = self.recurrent_activation(z[:, u:2 * u])
-        g = self.activation(z[:, 2 * u:3 * u])
-        o = self.recurrent_activation(z[:, 3 * u:])
-        c = f * c + i * g
-        h = o * self.activation(c)
+        z = h @ weights[1]
+        z += xw
+        candidate = slice(2 * u, 3 * u)
+        if self.keras_defaults:  # all four blocks in one exponential pass: tanh(x) = 2·sigmoid(2x) − 1
+            z[:, candidate] *= 2
+            sigmoid_(z)
+            g = z[:, candidate]
+            g *= 2
+            g -= 1
+        else:
+            g = self.activation(z[:, candidate].copy())  # the candidate cell values
+            z = self.gate(z)  # input, forget and output gates (the candidate block is not used from here)
+        i, f, o = z[:, :u], z[:, u:2 * u], z[:, 3 * u:]
+        c = f * c
+        c += i * g
+        h = o * (tanh_(c.copy()) if self.keras_defaults else self.activation(c))
         return h, [h, c]
 
 
@@ -97,17 +117,18 @@ class GRUCell(Cell):
     def step(self, xw, states: list, weights: list) -> tuple:
         h = states[0]
         u, U = self.units, weights[1]
+        activation = tanh_ if self.keras_defaults else self.activation
         if self.layer.reset_after:  # the reset gate applies after the recurrent matmul (Keras' default)
             inner = h @ U
             if self.layer.use_bias:
                 inner = inner + weights[2][1]
-            z = self.recurrent_activation(xw[:, :u] + inner[:, :u])
-            r = self.recurrent_activation(xw[:, u:2 * u] + inner[:, u:2 * u])
-            candidate = self.activation(xw[:, 2 * u:] + r * inner[:, 2 * u:])
+            zr = self.gate(xw[:, :2 * u] + inner[:, :2 * u])
+            z, r = zr[:, :u], zr[:, u:]
+            candidate = activation(xw[:, 2 * u:] + r * inner[:, 2 * u:])
         else:
-            z = self.recurrent_activation(xw[:, :u] + h @ U[:, :u])
-            r = self.recurrent_activation(xw[:, u:2 * u] + h @ U[:, u:2 * u])
-            candidate = self.activation(xw[:, 2 * u:] + (r * h) @ U[:, 2 * u:])
+            zr = self.gate(xw[:, :2 * u] + h @ U[:, :2 * u])
+            z, r = zr[:, :u], zr[:, u:]
+            candidate = activation(xw[:, 2 * u:] + (r * h) @ U[:, 2 * u:])
         h = z * h + (1 - z) * candidate
         return h, [h]
 
@@ -195,7 +216,7 @@ class RNN(Layer):
             x = x[:, ::-1]
             mask = None if mask is None else mask[:, ::-1]
         batch, steps = x.shape[0], x.shape[1]
-        xw = x @ weights[0]
+        xw = dot_last(x.transpose(1, 0, 2), weights[0])  # time-major: xw[t] is one contiguous block
         bias = self.cell.input_bias(weights)
         if bias is not None:
             xw += bias
@@ -203,7 +224,7 @@ class RNN(Layer):
         last = np.zeros((batch, self.units), x.dtype)
         outputs = np.empty((batch, steps, self.units), x.dtype) if self.return_sequences else None
         for t in range(steps):
-            h, new_states = self.cell.step(xw[:, t], states, weights)
+            h, new_states = self.cell.step(xw[t], states, weights)
             if mask is not None:
                 keep = mask[:, t, None]
                 new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
