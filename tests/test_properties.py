@@ -115,3 +115,25 @@ def test_stack_shaped_text_is_read_or_refused_with_a_stack_error(lines):
         explain(read_stack_text("\n".join(lines), "fuzz.yaml"))
     except StackError as error:
         assert error.exit_code in (1, 2)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(stacks, st.integers(1, 3), st.integers(4, 9), st.integers(0, 2**16))
+def test_random_stacks_run_with_every_claim_holding(data, batch, time, seed):
+    """Numeric shapes equal the symbolic ones, weight sizes equal the parameter counts, and every
+    teaching claim holds — on any stack that explains and fits at the bound sizes."""
+    from shapecli.claims import check_run
+    from shapecli.numeric import free_symbols, run_stack
+
+    stack = stack_from_data(data)
+    try:
+        names = free_symbols(explain(stack))
+    except StackError:
+        return  # the first property covers stacks that do not explain
+    try:
+        run = run_stack(stack, bind={k: v for k, v in {"batch": batch, "time": time}.items() if k in names}, seed=seed)
+    except StackError as error:
+        assert error.exit_code == 1  # does not fit at these sizes; never a bad binding
+        return
+    for layer_run, claims in zip(run.layers, check_run(run)):
+        assert all(c.ok for c in claims), (layer_run.step.layer.title(), [c for c in claims if not c.ok])
