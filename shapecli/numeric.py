@@ -104,10 +104,7 @@ def memory_estimate(explanation: Explanation, bindings: dict[str, int]) -> list[
         outputs = 1
         for dim in step.output_shape:
             outputs *= dim.evaluate(bindings)
-        work = 0
-        cell = getattr(step.layer, "cell", None) or getattr(getattr(step.layer, "layer", None), "cell", None)
-        if cell is not None:  # x·W for every step at once: (batch, time, gates·units), per direction
-            work = bindings.get(BATCH, DEFAULT_BATCH) * step.input_shape[1].evaluate(bindings) * cell.gates * cell.units * 2
+        work = step.layer.scratch_size(step.input_shape).evaluate(bindings)
         estimate.append((step, BYTES_PER_VALUE * (weights + VALUES_KEPT_PER_OUTPUT * outputs + work)))
     return estimate
 

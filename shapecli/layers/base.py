@@ -315,6 +315,10 @@ class Layer:
         """The testable sentences of `why`, checked on these numbers (a list of Claim)."""
         return []
 
+    def scratch_size(self, input_shape: Shape) -> Dim:
+        """Values the forward needs beyond its output (for the memory estimate)."""
+        return Dim.of(0)
+
     def config(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in self.arguments}
 

@@ -64,36 +64,30 @@ class LayerNormalization(Layer):
 
     passes_mask = True
 
-    def normalize(self, x):
-        """(x - mean) / sqrt(variance + epsilon) over the normalized axes (biased variance, as Keras)."""
-        axes = tuple(a % x.ndim for a in (sorted(self.axis) if isinstance(self.axis, list) else [self.axis]))
-        mean = np.mean(x, axis=axes, keepdims=True)
-        variance = np.var(x, axis=axes, keepdims=True)
-        return (x - mean) / np.sqrt(variance + np.asarray(self.epsilon, x.dtype)), axes
-
-    def forward(self, x, weights: list, mask=None):
-        y, axes = self.normalize(x)
-        shape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]
-        weights = list(weights)
-        if self.scale:
-            y = y * weights.pop(0).reshape(shape)
-        if self.center:
-            y = y + weights.pop(0).reshape(shape)
-        return y.astype(x.dtype)
-
-    def claims(self, x, y, weights: list, mask=None) -> list:
+    def gamma_beta(self, x, weights: list) -> tuple:
+        """The normalized axes of `x` (non-negative), and γ and β shaped to broadcast (1 and 0 when absent)."""
         axes = tuple(a % x.ndim for a in (sorted(self.axis) if isinstance(self.axis, list) else [self.axis]))
         shape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]
         weights = list(weights)
         gamma = weights.pop(0).reshape(shape) if self.scale else 1
         beta = weights.pop(0).reshape(shape) if self.center else 0
+        return axes, gamma, beta
+
+    def forward(self, x, weights: list, mask=None):
+        axes, gamma, beta = self.gamma_beta(x, weights)
+        mean = np.mean(x, axis=axes, keepdims=True)
+        variance = np.var(x, axis=axes, keepdims=True)  # biased, as Keras
+        normalized = (x - mean) / np.sqrt(variance + np.asarray(self.epsilon, x.dtype))
+        return (normalized * gamma + beta).astype(x.dtype)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        axes, gamma, beta = self.gamma_beta(x, weights)
         z = (y.astype(np.float64) - beta) / gamma
-        variance = np.var(x.astype(np.float64), axis=axes, keepdims=True)
+        variance = np.var(x.astype(np.float64), axis=axes)
         return [
-            same_numbers("before γ and β, every group has mean 0", np.zeros(z.mean(axis=axes).shape),
-                         z.mean(axis=axes), "0", tolerance=1e-4),
-            same_numbers("… and variance 1 (exactly var/(var + epsilon))",
-                         (variance / (variance + self.epsilon)).reshape(z.var(axis=axes).shape),
+            same_numbers("before γ and β, every group has mean 0", np.zeros(variance.shape), z.mean(axis=axes),
+                         "0", tolerance=1e-4),
+            same_numbers("… and variance 1 (exactly var/(var + epsilon))", variance / (variance + self.epsilon),
                          z.var(axis=axes), "var/(var+ε)", tolerance=1e-4),
         ]
 

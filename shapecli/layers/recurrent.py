@@ -209,6 +209,10 @@ class RNN(Layer):
     def output_mask(self, x, mask):
         return mask if self.return_sequences else None
 
+    def scratch_size(self, input_shape: Shape) -> Dim:
+        """x·W for every step at once: (batch, time, gates·units)."""
+        return input_shape[0] * input_shape[1] * (self.cell.gates * self.units)
+
     def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False):
         """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
         Masked steps keep the previous state and repeat the previous output (or give zeros)."""

@@ -7,7 +7,7 @@ from typing import Any
 from ..claims import same_numbers
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
-from ..shapes import Shape, format_shape
+from ..shapes import Dim, Shape, format_shape
 from .base import Arg, Context, Layer, accepted, choice, each_step, register
 from .core import Dense
 from .recurrent import RNN
@@ -59,6 +59,10 @@ class TimeDistributed(Layer):
         return self.layer.weight_shapes(self.step_shape(input_shape))
 
     passes_mask = True
+
+    def scratch_size(self, input_shape: Shape) -> Dim:
+        step = self.step_shape(input_shape)
+        return self.layer.scratch_size((input_shape[0] * input_shape[1], *step[1:]))
 
     def forward(self, x, weights: list, mask=None):
         """Fold time into the batch, run the inner layer once, unfold."""
@@ -170,6 +174,9 @@ class Bidirectional(Layer):
 
     def output_mask(self, x, mask):
         return mask if self.layer.return_sequences else None
+
+    def scratch_size(self, input_shape: Shape) -> Dim:
+        return self.layer.scratch_size(input_shape) + self.backward.scratch_size(input_shape)
 
     def directions(self, x, weights: list, mask=None) -> tuple:
         """The forward and backward outputs, lined up in time (Keras re-reverses the backward sequence)."""
