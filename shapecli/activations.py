@@ -49,6 +49,8 @@ def gelu(x):
 
 
 def sparsemax(x):
+    # As Keras 3 computes it (all backends): τ sums the cumulative sums over the support, so the
+    # output does not always sum to 1 the way the sparsemax paper's does. shapecli follows Keras.
     z = -np.sort(-x, axis=-1)
     cumsum = np.cumsum(z, axis=-1)
     k = np.arange(1, x.shape[-1] + 1, dtype=x.dtype)

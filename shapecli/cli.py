@@ -54,7 +54,8 @@ def explain(stack: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("stack", required=False)
 @click.option("--numeric", is_flag=True, default=True, help="Run the NumPy executor (the default, and so far the only one).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random input and weights.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed for the random input and weights.")
 @click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE",
               help="Size of a free symbol or of the batch, e.g. --bind time=12 --bind batch=4 (repeatable).")
 @click.option("--dump", "dump_path", type=click.Path(dir_okay=False), metavar="FILE.npz",

@@ -137,12 +137,19 @@ def human_bytes(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+MEMORY_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+                "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40,
+                "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+
+
 def parse_memory(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*", text, flags=re.I)
-    if not match:
-        raise unreadable(f"cannot read --max-memory {text!r}", expected="a size such as 512MiB, 2GiB or 1000000 (bytes)", found=text)
-    unit = (match.group(2) or "").upper().rstrip("B").rstrip("I")
-    return int(float(match.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[unit])
+    """`512MiB` or `512M`, `2GiB`, `1.5GB` (decimal: 10^9), or a plain number of bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    unit = match.group(2).upper() if match else None
+    if unit not in MEMORY_UNITS or float(match.group(1)) <= 0:
+        raise unreadable(f"cannot read --max-memory {text!r}", expected="a positive size such as 512MiB, 2GiB, 1.5GB or 1000000 (bytes)",
+                         found=text)
+    return int(float(match.group(1)) * MEMORY_UNITS[unit])
 
 
 # -- weights and input ---------------------------------------------------------------
@@ -188,15 +195,21 @@ def run_stack(
     if x is None:
         x = make_input(symbolic, bindings, rng)
     run = Run(symbolic, bindings, seed, x)
-    mask = None
-    for index, (sym, con) in enumerate(zip(symbolic.steps, concrete.steps)):
+    with np.errstate(all="ignore"):  # an overflow shows in the numbers (inf, nan) and in the claims
+        run_layers(run, concrete, weights, rng)
+    return run
+
+
+def run_layers(run: Run, concrete: Explanation, weights: list[list] | None, rng) -> None:
+    """Each layer's forward in turn, drawing its weights from `rng` unless they are given."""
+    x, mask = run.input, None
+    for index, (sym, con) in enumerate(zip(run.explanation.steps, concrete.steps)):
         layer_weights = weights[index] if weights is not None else [
             initial_weight(name, shape, rng) for name, shape in con.layer.weight_shapes(con.input_shape)]
         y = con.layer.forward(x, layer_weights, mask)
         run.layers.append(LayerRun(sym, con.layer, x, y, layer_weights, mask))
         mask = con.layer.output_mask(x, mask)
         x = y
-    return run
 
 
 # -- dump ---------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class Activation(Layer):
         return activate(self.activation, x)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        sums = {"softmax": y, "sparsemax": y, "log_softmax": np.exp(y)}.get(self.activation)
+        sums = {"softmax": y, "log_softmax": np.exp(y)}.get(self.activation)
         if sums is None:
             return []
         what = "the exponentials of each group" if self.activation == "log_softmax" else "each group"
@@ -109,7 +109,7 @@ class Activation(Layer):
         if self.activation == "log_softmax":
             return f"log of softmax over the last axis (each group of {n} values exponentiates to sum 1); shape unchanged"
         if self.activation == "sparsemax":
-            return f"sparsemax over the last axis: each group of {n} values sums to 1, small ones become 0; shape unchanged"
+            return f"sparsemax over the last axis (each group of {n} values, as Keras computes it); shape unchanged"
         if self.activation in (None, "linear"):
             return "linear: passes every value through unchanged; shape unchanged"
         return f"applies {self.activation} to every value on its own; shape unchanged"
