@@ -390,7 +390,7 @@ def test_run_help_lists_the_options():
         assert option in out
 
 
-# -- numpy is loaded by `run` only ------------------------------------------------------------------------
+# -- numpy is loaded by `run` (tests/test_cli.py checks that `explain` does not) ------------------------------------------------------------------------
 def numpy_loaded_after(args) -> bool:
     code = textwrap.dedent(f"""\
         import sys
@@ -405,11 +405,6 @@ def numpy_loaded_after(args) -> bool:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     return b"NUMPY-LOADED" in result.stderr
-
-
-def test_explain_does_not_import_numpy():
-    assert not numpy_loaded_after(["explain"])
-    assert not numpy_loaded_after(["explain", "bidirectional", "--json"])
 
 
 def test_run_imports_numpy():
