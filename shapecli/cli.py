@@ -98,6 +98,64 @@ def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dum
 
 
 @cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("--list", "list_lessons", is_flag=True, help="List the built-in lessons.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the numeric proofs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bool) -> None:
+    """Compare stacks side by side, with numeric proof.
+
+    TARGETS is one built-in lesson (see --list), or two or more stacks (files,
+    `-`, or bundled scenario names) to compare layer by layer.
+    """
+    from .compare import compare_lesson, compare_stacks, lesson_names, load_contenders
+
+    if list_lessons or not targets:
+        _list_lessons()
+        return
+    try:
+        if len(targets) == 1:
+            if targets[0] not in lesson_names() and (targets[0].endswith((".yaml", ".yml")) or targets[0] == "-"):
+                raise StackError("compare needs two or more stacks, or one lesson name", 2,
+                                 expected="shapecli compare A.yaml B.yaml, or shapecli compare LESSON",
+                                 found=f"one stack: {targets[0]}", fix="`shapecli compare --list` lists the lessons")
+            comparison = compare_lesson(targets[0], seed)
+        else:
+            comparison = compare_stacks(load_contenders(list(targets)), seed)
+    except StackError as error:
+        _fail(error)
+    console = make_console()
+    if as_json:
+        from .render.comparison import comparison_to_json
+        from .render.console import write_raw
+
+        write_raw(console, comparison_to_json(comparison) + "\n")
+    else:
+        from .render.comparison import render_comparison
+
+        render_comparison(comparison, console)
+    user_stack_failed = len(targets) > 1 and any(c.error for part in comparison.parts for c in part.contenders)
+    if not comparison.ok or user_stack_failed:
+        sys.exit(1)
+
+
+def _list_lessons() -> None:
+    from rich import box
+    from rich.table import Table
+
+    from .compare import lesson_names, lesson_summary
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("lesson", style="bold cyan", no_wrap=True)
+    table.add_column("what it settles")
+    for name in lesson_names():
+        table.add_row(name, lesson_summary(name))
+    console = make_console()
+    console.print(table)
+    console.print("run one with: shapecli compare NAME; compare your own stacks with: shapecli compare A.yaml B.yaml")
+
+
+@cli.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
     from rich.table import Table

@@ -157,6 +157,7 @@ def explain(stack: StackFile) -> Explanation:
 
 def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: LayerEntry, steps: list[Step]) -> StackError:
     error = StackError.from_problem(problem, EXIT_DOES_NOT_FIT, entry.mark, f"layer {index}, {layer.title()}: ")
+    error.fitted, error.failed_at = list(steps), index
     if problem.wanted_rank is not None:
         if steps:
             before = steps[-1]

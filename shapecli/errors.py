@@ -115,6 +115,9 @@ class StackError(Exception):
     found: str | None = None
     fix: str | None = None
     notes: list[str] = field(default_factory=list)
+    # A stack that does not fit: the layers that did (engine Steps), and the 1-based index of the one that did not.
+    fitted: list = field(default_factory=list)
+    failed_at: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.mark}: " if self.mark else ""

@@ -1,0 +1,300 @@
+"""Comparisons: stacks side by side, their differences in words, and numeric proof.
+
+A lesson is data: a YAML file in shapecli/lessons/ with parts, each holding a
+narrative, named stacks (in the stack-file format) and proofs. A proof is one
+of a few kinds, each run by the NumPy executor on one random input shared by
+the stacks, and on shared weights where the stacks' weights have the same
+layout. `shapecli compare A.yaml B.yaml …` builds one part from the files,
+with an output-agreement proof for each stack whose input matches the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .engine import Explanation, explain
+from .errors import EXIT_DOES_NOT_FIT, StackError, did_you_mean, unreadable
+from .shapes import format_shape
+from .stackfile import Item, StackFile, stack_from_item
+
+TOLERANCE = 1e-6
+
+
+@dataclass
+class Contender:
+    """One stack of a comparison: explained, or refused with its teaching error."""
+
+    name: str
+    stack: StackFile
+    explanation: Explanation | None = None
+    error: StackError | None = None
+
+    @property
+    def input_shape(self):
+        from .engine import read_input_shape
+
+        return self.explanation.input_shape if self.explanation else read_input_shape(self.stack)
+
+
+@dataclass
+class Proof:
+    text: str
+    ok: bool | None  # None: a finding reported, not a claim put to the test
+    detail: str
+
+
+@dataclass
+class Part:
+    title: str
+    narrative: str
+    contenders: list[Contender]
+    proofs: list[Proof] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    title: str
+    summary: str
+    parts: list[Part]
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok is not False for part in self.parts for p in part.proofs)
+
+
+# -- lessons -----------------------------------------------------------------------------------
+def lesson_dir() -> Path:
+    return Path(__file__).parent / "lessons"
+
+
+def lesson_names() -> list[str]:
+    return sorted(p.stem for p in lesson_dir().glob("*.yaml"))
+
+
+def lesson_summary(name: str) -> str:
+    from .stackfile import parse_yaml
+
+    root = parse_yaml((lesson_dir() / f"{name}.yaml").read_text(encoding="utf-8"), f"{name}.yaml")
+    return str(root.value["summary"].value)
+
+
+def compare_lesson(name: str, seed: int = 0) -> Comparison:
+    from .stackfile import parse_yaml
+
+    path = lesson_dir() / f"{name}.yaml"
+    if not path.is_file():
+        guess = did_you_mean(name, lesson_names())
+        raise unreadable(
+            f"no lesson called '{name}'",
+            expected="one of: " + ", ".join(lesson_names()),
+            found=name,
+            fix=f"did you mean '{guess}'?" if guess else "`shapecli compare --list` lists them",
+        )
+    shown_path = f"lessons/{path.name}"
+    root = parse_yaml(path.read_text(encoding="utf-8"), shown_path).value
+    parts = []
+    for part_item in root["parts"].value:
+        part = part_item.value
+        contenders = [contender(key, item, shown_path) for key, item in part["stacks"].value.items()]
+        by_name = {c.name: c for c in contenders}
+        proofs = [run_proof(proof.plain(), by_name, seed) for proof in part["proofs"].value]
+        parts.append(Part(str(part["title"].value), str(part["narrative"].value).strip(), contenders, proofs))
+    return Comparison(str(root["title"].value), str(root["summary"].value), parts)
+
+
+def contender(name: str, item: Item, path: str) -> Contender:
+    stack = stack_from_item(item, path)
+    return explained(Contender(name, stack))
+
+
+def explained(entry: Contender) -> Contender:
+    try:
+        entry.explanation = explain(entry.stack)
+    except StackError as error:
+        if error.exit_code != EXIT_DOES_NOT_FIT:
+            raise
+        entry.error = error
+    return entry
+
+
+# -- user comparisons --------------------------------------------------------------------------
+def compare_stacks(stacks: list[tuple[str, StackFile]], seed: int = 0) -> Comparison:
+    contenders = [explained(Contender(name, stack)) for name, stack in stacks]
+    first = contenders[0]
+    proofs = []
+    for other in contenders[1:]:
+        proofs.append(agreement(first, other, seed))
+    title = " vs ".join(c.name for c in contenders)
+    return Comparison(title, "", [Part("side by side", "", contenders, proofs)])
+
+
+def agreement(first: Contender, other: Contender, seed: int) -> Proof:
+    """Do two user stacks compute the same thing? A finding, said plainly when it cannot be asked."""
+    text = f"numbers: {other.name} against {first.name}, on the same random input"
+    if first.error or other.error:
+        return Proof(text, None, "not comparable: a stack does not fit together (see its error)")
+    if first.input_shape != other.input_shape:
+        return Proof(text, None, "not comparable: the input shapes differ "
+                     f"({format_shape(first.input_shape)} vs {format_shape(other.input_shape)})")
+    a, b, shared = runs_on_shared_input(first, other, seed)
+    if a.output.shape != b.output.shape:
+        return Proof(text, None, f"not comparable: the outputs differ in shape ({a.output.shape} vs {b.output.shape})")
+    diff = max_difference(a.output, b.output)
+    verdict = "identical" if diff <= TOLERANCE else "different"
+    if shared:
+        return Proof(text, None, f"same weights: the outputs are {verdict} (max |difference| = {diff:.1e})")
+    return Proof(text, None, f"their weights differ in layout, so each has its own: the outputs are {verdict} "
+                             f"(max |difference| = {diff:.1e})")
+
+
+# -- proofs ------------------------------------------------------------------------------------
+def run_of(entry: Contender, seed: int, x=None, weights=None):
+    """Run a stack with the numeric executor (on a given input: its free sizes bound to the input's)."""
+    from .numeric import run_stack
+
+    bind = {}
+    if x is not None:
+        bind = {str(dim): size for dim, size in zip(entry.explanation.input_shape, x.shape) if dim.is_atom}
+    return run_stack(entry.stack, bind=bind, seed=seed, weights=weights, x=x)
+
+
+def runs_on_shared_input(first: Contender, other: Contender, seed: int) -> tuple:
+    """`first` on random data; `other` on the same input, and on the same weights when their
+    layouts match (the same shapes in the same order). Returns (run, other run, shared?)."""
+    a = run_of(first, seed)
+    flat = [w for layer in a.layers for w in layer.weights]
+    layouts = [[shape for _, shape in step.layer.weight_shapes(step.input_shape)] for step in other.explanation.steps]
+    if [tuple(w.shape) for w in flat] != [tuple(s) for layout in layouts for s in layout]:
+        return a, run_of(other, seed, x=a.input), False
+    weights, start = [], 0
+    for layout in layouts:
+        weights.append(flat[start:start + len(layout)])
+        start += len(layout)
+    return a, run_of(other, seed, x=a.input, weights=weights), True
+
+
+def max_difference(a, b) -> float:
+    from .claims import difference
+
+    return float(difference(a, b).max()) if a.size else 0.0
+
+
+def _needs(entries: dict[str, Contender], *names: str) -> list[Contender]:
+    missing = [n for n in names if n not in entries]
+    if missing:
+        raise unreadable(f"a proof names stack '{missing[0]}', which the part does not have",
+                         expected="one of: " + ", ".join(entries), found=missing[0])
+    return [entries[n] for n in names]
+
+
+def proof_same_output(spec: list, entries: dict, seed: int) -> Proof:
+    first, other = _needs(entries, *spec)
+    text = f"{first.name} and {other.name} give the same numbers (same weights, same input)"
+    if first.error or other.error:
+        return Proof(text, False, "a stack does not fit together")
+    a, b, shared = runs_on_shared_input(first, other, seed)
+    if not shared:
+        return Proof(text, False, "their weights do not have the same layout, so they cannot share them")
+    if a.output.shape != b.output.shape:
+        return Proof(text, False, f"output shapes differ: {a.output.shape} vs {b.output.shape}")
+    diff = max_difference(a.output, b.output)
+    return Proof(text, diff <= TOLERANCE, f"max |difference| = {diff:.1e} over {a.output.size:,} values "
+                                          f"(≤ {TOLERANCE:g} expected)")
+
+
+def proof_last_step(spec: dict, entries: dict, seed: int) -> Proof:
+    single, full = _needs(entries, spec["equals"], spec["of"])
+    text = f"{single.name}'s output is the last step of {full.name}'s (same weights, same input)"
+    a, b, shared = runs_on_shared_input(single, full, seed)
+    if not shared or b.output.ndim != 3:
+        return Proof(text, False, "the stacks do not share weights, or the second returns no sequence")
+    diff = max_difference(a.output, b.output[:, -1])
+    return Proof(text, diff <= TOLERANCE, f"max |difference| = {diff:.1e} between {a.output.shape} and the last "
+                                          f"of {b.output.shape[1]} steps (≤ {TOLERANCE:g} expected)")
+
+
+MERGES: dict[str, tuple[str, Callable]] = {
+    "sum": ("first half + second half", lambda f, b: f + b),
+    "mul": ("first half × second half", lambda f, b: f * b),
+    "ave": ("(first half + second half) / 2", lambda f, b: (f + b) / 2),
+}
+
+
+def proof_merge(spec: dict, entries: dict, seed: int) -> Proof:
+    merged, concat = _needs(entries, spec["stack"], spec["of"])
+    formula, merge = MERGES[spec["mode"]]
+    text = f"{merged.name} = {formula} of {concat.name} (same weights, same input)"
+    c, m, shared = runs_on_shared_input(concat, merged, seed)
+    half = c.output.shape[-1] // 2
+    expected = merge(c.output[..., :half], c.output[..., half:])
+    if expected.shape != m.output.shape or not shared:
+        return Proof(text, False, f"shapes {expected.shape} and {m.output.shape}, or weights not shared")
+    diff = max_difference(expected, m.output)
+    return Proof(text, diff <= TOLERANCE, f"max |difference| = {diff:.1e} (≤ {TOLERANCE:g} expected)")
+
+
+def proof_fails(spec: str, entries: dict, seed: int) -> Proof:
+    (entry,) = _needs(entries, spec)
+    text = f"'{entry.name}' does not fit together"
+    if entry.error is None:
+        return Proof(text, False, "it explained without an error")
+    return Proof(text, True, entry.error.title)
+
+
+def proof_claims_hold(spec: str, entries: dict, seed: int) -> Proof:
+    from .claims import check_run
+
+    (entry,) = _needs(entries, spec)
+    text = f"every claim about {entry.name} holds on random data"
+    if entry.error is not None:
+        return Proof(text, False, entry.error.title)
+    claims = [c for layer in check_run(run_of(entry, seed)) for c in layer]
+    failed = [c.name for c in claims if not c.ok]
+    return Proof(text, not failed, f"{len(claims) - len(failed)} of {len(claims)} claims hold"
+                 + (": failed " + "; ".join(failed) if failed else ""))
+
+
+def proof_params(spec: dict, entries: dict, seed: int) -> Proof:
+    found = {entry.name: entry.explanation.total_params if entry.explanation else None
+             for entry in _needs(entries, *spec)}
+    text = "parameters: " + ", ".join(f"{name} {count:,}" for name, count in spec.items())
+    wrong = {n: c for n, c in found.items() if c != spec[n]}
+    detail = "as computed" if not wrong else "computed " + ", ".join(f"{n} {c}" for n, c in wrong.items())
+    return Proof(text, not wrong, detail)
+
+
+def proof_output_shape(spec: dict, entries: dict, seed: int) -> Proof:
+    from .shapes import shape_to_json
+
+    text = "output shapes: " + ", ".join(f"{name} ({', '.join(map(str, shape))})" for name, shape in spec.items())
+    wrong = []
+    for entry in _needs(entries, *spec):
+        got = shape_to_json(entry.explanation.output_shape) if entry.explanation else None
+        if got != spec[entry.name]:
+            wrong.append(f"{entry.name} gives {got}")
+    return Proof(text, not wrong, "as computed" if not wrong else "; ".join(wrong))
+
+
+PROOFS: dict[str, Callable[[Any, dict, int], Proof]] = {
+    "same_output": proof_same_output,
+    "last_step": proof_last_step,
+    "merge": proof_merge,
+    "fails": proof_fails,
+    "claims_hold": proof_claims_hold,
+    "params": proof_params,
+    "output_shape": proof_output_shape,
+}
+
+
+def run_proof(spec: dict, entries: dict[str, Contender], seed: int) -> Proof:
+    (kind, argument), = spec.items()
+    return PROOFS[kind](argument, entries, seed)
+
+
+def load_contenders(targets: list[str]) -> list[tuple[str, StackFile]]:
+    from .scenarios import load_stack
+
+    return [(Path(t).stem if Path(t).suffix in (".yaml", ".yml") else t, load_stack(t)) for t in targets]
+
