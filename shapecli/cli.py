@@ -108,20 +108,13 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
     TARGETS is one built-in lesson (see --list), or two or more stacks (files,
     `-`, or bundled scenario names) to compare layer by layer.
     """
-    from .compare import compare_lesson, compare_stacks, lesson_names, load_contenders
+    from .compare import compare_targets
 
     if list_lessons or not targets:
         _list_lessons()
         return
     try:
-        if len(targets) == 1:
-            if targets[0] not in lesson_names() and (targets[0].endswith((".yaml", ".yml")) or targets[0] == "-"):
-                raise StackError("compare needs two or more stacks, or one lesson name", 2,
-                                 expected="shapecli compare A.yaml B.yaml, or shapecli compare LESSON",
-                                 found=f"one stack: {targets[0]}", fix="`shapecli compare --list` lists the lessons")
-            comparison = compare_lesson(targets[0], seed)
-        else:
-            comparison = compare_stacks(load_contenders(list(targets)), seed)
+        comparison = compare_targets(list(targets), seed)
     except StackError as error:
         _fail(error)
     console = make_console()

@@ -293,8 +293,28 @@ def run_proof(spec: dict, entries: dict[str, Contender], seed: int) -> Proof:
     return PROOFS[kind](argument, entries, seed)
 
 
-def load_contenders(targets: list[str]) -> list[tuple[str, StackFile]]:
-    from .scenarios import load_stack
+def compare_targets(targets: list[str], seed: int = 0) -> Comparison:
+    """One lesson name, or two or more stacks (paths, `-`, scenario names)."""
+    from .scenarios import load_stack, scenario_names
 
-    return [(Path(t).stem if Path(t).suffix in (".yaml", ".yml") else t, load_stack(t)) for t in targets]
+    if len(targets) == 1:
+        target = targets[0]
+        if target in lesson_names():
+            return compare_lesson(target, seed)
+        if target in scenario_names() or target == "-" or Path(target).suffix in (".yaml", ".yml"):
+            raise unreadable(
+                "compare needs two or more stacks, or one lesson name",
+                expected="shapecli compare A.yaml B.yaml, or shapecli compare LESSON",
+                found=f"one stack: {target}",
+                fix="add a second stack to compare it with, or see `shapecli compare --list` for the lessons",
+            )
+        return compare_lesson(target, seed)  # an unknown lesson: says so, with a did-you-mean
+    names, stacks = [], []
+    for target in targets:
+        name = Path(target).stem if Path(target).suffix in (".yaml", ".yml") else target
+        while name in names:
+            name += "'"
+        names.append(name)
+        stacks.append((name, load_stack(target)))
+    return compare_stacks(stacks, seed)
 
