@@ -13,7 +13,8 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_every_layer_is_in_the_layer_table():
-    documented = set(re.findall(r"^\| `(\w+)` \|", README, flags=re.M))
+    layers_section = README.split("\n## Layers", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)` \|", layers_section, flags=re.M))
     assert documented == set(REGISTRY)
 
 
@@ -32,6 +33,13 @@ def test_the_sample_output_is_what_explain_prints(capsys, monkeypatch):
     printed = capsys.readouterr().out
     sample = README.split("$ shapecli explain addition\n", 1)[1].split("```", 1)[0]
     assert [line.rstrip() for line in sample.splitlines()] == [line.rstrip() for line in printed.splitlines()]
+
+
+def test_every_lesson_is_in_the_lesson_table():
+    from shapecli.compare import lesson_names
+
+    section = README.split("\n## `shapecli compare`", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.M)) == set(lesson_names())
 
 
 def test_scenarios_named_in_the_readme_exist():
