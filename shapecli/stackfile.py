@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import yaml
@@ -322,24 +322,18 @@ def stack_from_item(root: Item, path: str) -> StackFile:
         text[key] = None if item is None or item.value is None else str(item.value)
 
     symbols, symbol_marks = _read_symbols(top.get("symbols"))
-    shape_item = top["input_shape"]
-    if not isinstance(shape_item.value, list) or not shape_item.value:
-        raise unreadable(
-            "`input_shape` must be a non-empty list of sizes",
-            shape_item.mark,
-            expected="a list such as [7, 12] or [time, 12] (the batch axis is left out)",
-            found=describe_value(shape_item.value),
-        )
-    layers_item = top["layers"]
-    if not isinstance(layers_item.value, list) or not layers_item.value:
-        raise unreadable(
-            "`layers` must be a non-empty list",
-            layers_item.mark,
-            expected="one `- LayerName: {arguments}` entry per layer",
-            found=describe_value(layers_item.value),
-        )
+    shape_item = _non_empty_list(top["input_shape"], "`input_shape` must be a non-empty list of sizes",
+                                 "a list such as [7, 12] or [time, 12] (the batch axis is left out)")
+    layers_item = _non_empty_list(top["layers"], "`layers` must be a non-empty list",
+                                  "one `- LayerName: {arguments}` entry per layer")
     layers = [layer_entry(item) for item in layers_item.value]
     return StackFile(path, text["name"], text["description"], symbols, symbol_marks, shape_item, layers)
+
+
+def _non_empty_list(item: Item, title: str, expected: str) -> Item:
+    if not isinstance(item.value, list) or not item.value:
+        raise unreadable(title, item.mark, expected=expected, found=describe_value(item.value))
+    return item
 
 
 def _read_symbols(item: Item | None) -> tuple[dict[str, int | None], dict[str, Mark]]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 from shapecli.engine import Explanation, explain
@@ -54,3 +58,20 @@ def stack_error(input_shape, layers, symbols=None) -> StackError:
 
 def note(input_shape, layers, symbols=None, index=-1) -> str:
     return explain_data(input_shape, layers, symbols).steps[index].note
+
+
+def numpy_loaded_after(args) -> bool:
+    """Whether running `shapecli ARGS` in a fresh interpreter imports NumPy."""
+    code = textwrap.dedent(f"""\
+        import sys
+        assert "numpy" not in sys.modules, "numpy was imported before shapecli"
+        from shapecli.cli import cli
+        try:
+            cli({args!r}, standalone_mode=False)
+        except SystemExit:
+            pass
+        print("NUMPY-LOADED" if "numpy" in sys.modules else "NUMPY-FREE", file=sys.stderr)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return b"NUMPY-LOADED" in result.stderr

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from shapecli import __version__, stackfile
 from shapecli.cli import cli
 from shapecli.scenarios import scenario_names, scenario_path
+from tests.helpers import numpy_loaded_after
 
 ANSI = "\x1b["
 ENV = {"COLUMNS": "160", "NO_COLOR": None, "FORCE_COLOR": None}
@@ -418,21 +419,7 @@ def test_no_ansi_escapes_in_cli_runner_output():
 
 @pytest.mark.parametrize("args", [["explain"], ["explain", "--json"], ["explain", "stacked-lstm-wrong"]])
 def test_explain_does_not_import_numpy(args):
-    code = textwrap.dedent(f"""\
-        import sys
-        assert "numpy" not in sys.modules, "numpy was imported before shapecli"
-        from shapecli.cli import cli
-        try:
-            cli({args!r}, standalone_mode=False)
-        except SystemExit:
-            pass
-        loaded = sorted(m for m in sys.modules if m == "numpy" or m.startswith("numpy."))
-        assert not loaded, loaded
-        print("NUMPY-FREE", file=sys.stderr)
-    """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
-    assert result.returncode == 0, result.stderr.decode(errors="replace")
-    assert b"NUMPY-FREE" in result.stderr
+    assert not numpy_loaded_after(args)
 
 
 def test_non_utf8_stdin_is_an_error_not_a_traceback():

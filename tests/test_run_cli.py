@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import numpy_loaded_after
 from shapecli.claims import check_run
 from shapecli.cli import cli
 from shapecli.layers.core import Dropout
@@ -391,21 +392,5 @@ def test_run_help_lists_the_options():
 
 
 # -- numpy is loaded by `run` (tests/test_cli.py checks that `explain` does not) ------------------------------------------------------------------------
-def numpy_loaded_after(args) -> bool:
-    code = textwrap.dedent(f"""\
-        import sys
-        assert "numpy" not in sys.modules, "numpy was imported before shapecli"
-        from shapecli.cli import cli
-        try:
-            cli({args!r}, standalone_mode=False)
-        except SystemExit:
-            pass
-        print("NUMPY-LOADED" if "numpy" in sys.modules else "NUMPY-FREE", file=sys.stderr)
-    """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
-    assert result.returncode == 0, result.stderr.decode(errors="replace")
-    return b"NUMPY-LOADED" in result.stderr
-
-
 def test_run_imports_numpy():
     assert numpy_loaded_after(["run", "dense-3d"])

@@ -44,14 +44,12 @@ import numpy as np
 os.environ.setdefault("KERAS_BACKEND", "numpy")
 import keras  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_keras_reference import L, build_model  # noqa: E402  (one way to build a Keras layer from a spec)
+
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "reference" / "numeric"
 BATCH = 2
 WEIGHT_STD = 0.5
-
-
-def L(name, **kwargs):
-    """Shorthand for a layer spec: L("Dense", units=3) -> {"Dense": {"units": 3}}."""
-    return {name: kwargs}
 
 
 def case(id, layers, input_shape, input_scale=1.0, batch=BATCH):
@@ -225,26 +223,6 @@ CASES = [
          [L("Embedding", input_dim=10, output_dim=4),
           L("Bidirectional", layer=L("GRU", units=3)), L("Dense", units=2)], [5], batch=3),
 ]
-
-TUPLE_ARGS = {"target_shape", "dims"}  # Reshape / Permute want tuples
-
-
-def build_layer(spec):
-    """{"Name": {kwargs}} -> keras.layers.Name(**kwargs), recursing into "layer"."""
-    (name, kwargs), = spec.items()
-    kwargs = dict(kwargs)
-    if "layer" in kwargs:
-        kwargs["layer"] = build_layer(kwargs["layer"])
-    for k in TUPLE_ARGS & kwargs.keys():
-        kwargs[k] = tuple(kwargs[k])
-    return getattr(keras.layers, name)(**kwargs)
-
-
-def build_model(layers, input_shape, dtype):
-    keras.utils.clear_session()
-    inp = keras.Input(shape=tuple(input_shape), dtype=dtype)
-    return keras.Sequential([inp, *[build_layer(s) for s in layers]])
-
 
 def make_input(rng, c):
     """Seeded input, batch first: token ids for an Embedding stack, else floats."""

@@ -7,7 +7,7 @@ from ..claims import exactly_equal
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
 from ..ops import dot_last
-from ..shapes import Dim, Shape, format_shape
+from ..shapes import Dim, Shape
 from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
 
 CHANNELS_LAST_ONLY = choice("channels_last", None)

@@ -34,7 +34,7 @@ class Dense(Layer):
         return self.require_known(
             input_shape[-1],
             "the size of the last axis",
-            f"its kernel is (last axis × units), and a size that changes with the input cannot have fixed weights",
+            "its kernel is (last axis × units), and a size that changes with the input cannot have fixed weights",
             "give that axis a fixed size: declare its symbol with a number, or reduce a free axis first "
             "(GlobalAveragePooling1D, or a recurrent layer without return_sequences) instead of Flatten",
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from shapecli.errors import ArgumentError, StackError
+from shapecli.errors import ArgumentError
 from shapecli.layers.convolutional import Conv1D
 from shapecli.shapes import batched
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from shapecli.errors import ArgumentError, StackError
+from shapecli.errors import ArgumentError
 from shapecli.layers.core import Activation, Dense, Dropout, Embedding
 from shapecli.shapes import batched
 
-from tests.helpers import as_keras, case, explain_case, explain_data, note, reference_cases, stack_error, texts
+from tests.helpers import as_keras, case, explain_case, explain_data, note, stack_error, texts
 
 
 # -- Dense ---------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from shapecli.errors import ArgumentError, StackError
+from shapecli.errors import ArgumentError
 from shapecli.layers.normalization import LayerNormalization
 from shapecli.shapes import batched
 
-from tests.helpers import as_keras, case, explain_case, explain_data, reference_cases, stack_error, texts
+from tests.helpers import as_keras, case, explain_case, explain_data, stack_error, texts
 
 
 def layer_norm(**args) -> dict:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from shapecli.errors import StackError
 from shapecli.layers.pooling import GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 
-from tests.helpers import as_keras, case, explain_case, explain_data, note, reference_cases, stack_error, texts
+from tests.helpers import as_keras, case, explain_case, explain_data, note, stack_error, texts
 
 
 def assert_matches_concrete(c: dict, dim, step: int = 0, axis: int = 1) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from shapecli.errors import ArgumentError, StackError
+from shapecli.errors import ArgumentError
 from shapecli.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 
-from tests.helpers import as_keras, case, explain_case, explain_data, note, reference_cases, stack_error, texts
+from tests.helpers import as_keras, case, explain_case, explain_data, note, stack_error, texts
 
 
 def assert_no_weights(step):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from shapecli.errors import ArgumentError, StackError
+from shapecli.errors import ArgumentError
 from shapecli.layers.core import Dense
 from shapecli.layers.recurrent import GRU, LSTM, SimpleRNN
 from shapecli.layers.reshaping import Flatten
 from shapecli.layers.wrappers import Bidirectional, TimeDistributed
 
-from tests.helpers import as_keras, case, explain_case, explain_data, note, reference_cases, stack_error, texts
+from tests.helpers import as_keras, case, explain_case, explain_data, note, stack_error, texts
 
 
 def bidirectional(inner: dict, **args) -> dict:
