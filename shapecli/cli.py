@@ -127,45 +127,27 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
         from .render.comparison import render_comparison
 
         render_comparison(comparison, console)
-    user_stack_failed = len(targets) > 1 and any(c.error for part in comparison.parts for c in part.contenders)
-    if not comparison.ok or user_stack_failed:
+    if not comparison.ok:
         sys.exit(1)
 
 
 def _list_lessons() -> None:
-    from rich import box
-    from rich.table import Table
-
     from .compare import lesson_names, lesson_summary
+    from .render.listing import render_listing
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("lesson", style="bold cyan", no_wrap=True)
-    table.add_column("what it settles")
-    for name in lesson_names():
-        table.add_row(name, lesson_summary(name))
-    console = make_console()
-    console.print(table)
-    console.print("run one with: shapecli compare NAME; compare your own stacks with: shapecli compare A.yaml B.yaml")
+    render_listing("lesson", "what it settles", [(name, lesson_summary(name)) for name in lesson_names()],
+                   "run one with: shapecli compare NAME; compare your own stacks with: shapecli compare A.yaml B.yaml",
+                   make_console())
 
 
 @cli.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
-    from rich.table import Table
-    from rich import box
+    from .render.listing import render_listing
+    from .scenarios import scenario_summaries
 
-    from .scenarios import scenario_names, scenario_path
-    from .stackfile import read_stack_file
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("scenario", style="bold cyan")
-    table.add_column("what it shows")
-    for name in scenario_names():
-        stack = read_stack_file(str(scenario_path(name)))
-        table.add_row(name, stack.description or stack.name or "")
-    console = make_console()
-    console.print(table)
-    console.print("run one with: shapecli explain NAME")
+    render_listing("scenario", "what it shows", scenario_summaries(), "run one with: shapecli explain NAME",
+                   make_console())
 
 
 def main() -> None:

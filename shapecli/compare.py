@@ -58,10 +58,13 @@ class Comparison:
     title: str
     summary: str
     parts: list[Part]
+    stacks_must_fit: bool = False  # a user comparison: a stack that does not fit is a failure
 
     @property
     def ok(self) -> bool:
-        return all(p.ok is not False for part in self.parts for p in part.proofs)
+        """Every proof holds (and, for user stacks, every stack fits together)."""
+        proofs_hold = all(p.ok is not False for part in self.parts for p in part.proofs)
+        return proofs_hold and not (self.stacks_must_fit and any(c.error for part in self.parts for c in part.contenders))
 
 
 # -- lessons -----------------------------------------------------------------------------------
@@ -127,7 +130,7 @@ def compare_stacks(stacks: list[tuple[str, StackFile]], seed: int = 0) -> Compar
     for other in contenders[1:]:
         proofs.append(agreement(first, other, seed))
     title = " vs ".join(c.name for c in contenders)
-    return Comparison(title, "", [Part("side by side", "", contenders, proofs)])
+    return Comparison(title, "", [Part("side by side", "", contenders, proofs)], stacks_must_fit=True)
 
 
 def agreement(first: Contender, other: Contender, seed: int) -> Proof:

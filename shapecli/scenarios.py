@@ -27,6 +27,15 @@ def scenario_path(name: str) -> Path:
     return scenario_dir() / f"{name}.yaml"
 
 
+def scenario_summaries() -> list[tuple[str, str]]:
+    """(name, one line) for each bundled scenario: its description, else its name."""
+    found = []
+    for name in scenario_names():
+        stack = read_stack_file(str(scenario_path(name)))
+        found.append((name, stack.description or stack.name or ""))
+    return found
+
+
 def load_stack(target: str | None, stdin: BinaryIO | None = None) -> StackFile:
     """A path, `-` (standard input), or the name of a bundled scenario."""
     if target is None:
