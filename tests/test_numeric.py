@@ -41,8 +41,17 @@ def load_fixture(path: Path):
 
 
 # -- against Keras ----------------------------------------------------------------------
-def test_every_fixture_is_here():
-    assert len(FIXTURES) == 111
+def test_the_fixtures_cover_every_layer_and_masking():
+    from shapecli.layers import REGISTRY
+
+    def names(spec):
+        (name, args), = spec.items()
+        return {name} | (names(args["layer"]) if "layer" in args else set())
+
+    stacks = [json.loads(str(np.load(path)["stack"])) for path in FIXTURES]
+    assert set(REGISTRY) <= set().union(*(names(spec) for stack in stacks for spec in stack["layers"]))
+    masked = [s for s in stacks if s["layers"][0].get("Embedding", {}).get("mask_zero")]
+    assert len(masked) >= 5
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])

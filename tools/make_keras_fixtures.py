@@ -179,6 +179,22 @@ CASES = [
     *rnn_cases("GRU"),
     *gru_reset_before_cases(),
     *bidirectional_cases(),
+    # ---- masks: Embedding(mask_zero=True) and the layers after it ------------------
+    *[case(f"mask_{name}", [L("Embedding", input_dim=6, output_dim=4, mask_zero=True), *rest], [7], batch=3)
+      for name, rest in [
+          ("lstm_return_sequences_dense_gap", [L("LSTM", units=3, return_sequences=True), L("Dense", units=2),
+                                               L("GlobalAveragePooling1D")]),
+          ("bidirectional_lstm_sequences", [L("Bidirectional", layer=L("LSTM", units=3, return_sequences=True))]),
+          ("bidirectional_gru_sum", [L("Bidirectional", layer=L("GRU", units=3), merge_mode="sum")]),
+          ("simplernn_backwards_then_lstm", [L("SimpleRNN", units=3, return_sequences=True, go_backwards=True),
+                                             L("LSTM", units=2)]),
+          ("timedistributed_dense_then_lstm", [L("TimeDistributed", layer=L("Dense", units=3)),
+                                               L("LSTM", units=2, return_sequences=True)]),
+          ("dropout_layernorm_gru_backwards", [L("Dropout", rate=0.3), L("LayerNormalization"),
+                                               L("GRU", units=2, go_backwards=True)]),
+          ("conv1d_drops_the_mask", [L("Conv1D", filters=3, kernel_size=2, padding="same"), L("LSTM", units=2)]),
+      ]],
+
     # ---- Embedding -----------------------------------------------------------
     case("embedding", [L("Embedding", input_dim=10, output_dim=3)], [5]),
     case("embedding_lstm",
@@ -229,7 +245,11 @@ def make_input(rng, c):
     shape = [c["batch"], *c["input_shape"]]
     first, = c["layers"][0].items()
     if first[0] == "Embedding":
-        return "int32", rng.integers(0, first[1]["input_dim"], size=shape).astype(np.int32)
+        if not first[1].get("mask_zero"):
+            return "int32", rng.integers(0, first[1]["input_dim"], size=shape).astype(np.int32)
+        ids = rng.integers(1, first[1]["input_dim"], size=shape).astype(np.int32)
+        ids[0, :2], ids[1, -2:], ids[-1, shape[1] // 2] = 0, 0, 0  # padding at the start, the end, the middle
+        return "int32", ids
     return "float32", (rng.normal(0.0, c["input_scale"], shape)).astype(np.float32)
 
 
