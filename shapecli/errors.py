@@ -131,6 +131,3 @@ class StackError(Exception):
 def unreadable(title: str, mark: Mark | None = None, **details) -> StackError:
     return StackError(title, EXIT_UNREADABLE, mark, **details)
 
-
-def does_not_fit(title: str, mark: Mark | None = None, **details) -> StackError:
-    return StackError(title, EXIT_DOES_NOT_FIT, mark, **details)
