@@ -18,7 +18,7 @@ import yaml
 from .errors import Mark, StackError, describe_value, did_you_mean, unreadable
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_VALUES = 200_000  # values after alias expansion (a 10,000-layer stack has ~60,000); stops alias bombs
+MAX_VALUES = 500_000  # values after alias expansion (a 10,000-layer stack has ~60,000); stops alias bombs
 
 TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "layers")
 SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -106,16 +106,37 @@ class _Walker:
         width = end.column - start.column if end.line == start.line else 1
         return Mark(self.path, start.line + 1, start.column + 1, self.lines, max(1, width))
 
-    def item(self, node: yaml.Node) -> Item:
-        self.count += 1
-        if self.count > MAX_VALUES:
+    def check_expansion(self, root: yaml.Node) -> None:
+        """Refuse a document whose aliases expand it past MAX_VALUES values, before expanding any."""
+        sizes: dict[int, int] = {}
+        uses: dict[int, int] = {}
+        nodes: dict[int, yaml.Node] = {}
+
+        def size(node: yaml.Node) -> int:
+            key = id(node)
+            uses[key] = uses.get(key, 0) + 1
+            if key not in sizes:
+                sizes[key] = 1  # provisional: a recursive alias is reported by the walk itself
+                nodes[key] = node
+                if isinstance(node, yaml.SequenceNode):
+                    sizes[key] = 1 + sum(size(child) for child in node.value)
+                elif isinstance(node, yaml.MappingNode):
+                    sizes[key] = 1 + sum(size(k) + size(v) for k, v in node.value)
+            return sizes[key]
+
+        total = size(root)
+        if total > MAX_VALUES:
+            shared = [key for key in sizes if uses[key] > 1] or [id(root)]
+            worst = nodes[max(shared, key=lambda key: sizes[key])]
             raise unreadable(
-                f"the file expands to more than {MAX_VALUES:,} values",
-                self.mark(node),
+                f"the file expands to {total:,} values through its aliases, more than the {MAX_VALUES:,} allowed",
+                self.mark(worst),
                 expected="a stack file of ordinary size",
-                found="aliases that multiply (an 'alias bomb') or an enormous document",
+                found=f"aliases that multiply (an 'alias bomb'): this value alone expands to {sizes[id(worst)]:,}",
                 fix="write the layers out plainly instead of through nested aliases",
             )
+
+    def item(self, node: yaml.Node) -> Item:
         if node.tag not in _ALLOWED_TAGS:
             raise unreadable(
                 f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed",
@@ -198,7 +219,9 @@ def parse_yaml(text: str, path: str) -> Item:
     if node is None:
         raise unreadable("the stack file is empty", Mark(path, 1, 1), fix="start from `shapecli explain addition`")
     try:
-        return _Walker(path, lines).item(node)
+        walker = _Walker(path, lines)
+        walker.check_expansion(node)
+        return walker.item(node)
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
 

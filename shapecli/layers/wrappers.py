@@ -99,7 +99,7 @@ class Bidirectional(Layer):
     arguments = {
         "layer": Arg(inner_layer, raw=True),
         "merge_mode": Arg(choice(*MERGE_MODES), "concat"),
-        "backward_layer": Arg(inner_layer, None, raw=True, shown=False),
+        "backward_layer": Arg(inner_layer, None, raw=True),
         "weights": Arg(accepted, None, shown=False),
     }
 

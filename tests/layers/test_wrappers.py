@@ -212,7 +212,7 @@ def test_bidirectional_backward_layer_supplies_the_backward_weights():
     assert [n for n, _ in weights][3:] == [f"backward_{n}" for n in DIRECTION_WEIGHTS]
     assert [list(s) for _, s in weights] == lstm[:3] + gru[3:]
     assert texts(step.output_shape) == ["batch", "8"]
-    assert step.layer.title() == "Bidirectional(LSTM(4))"
+    assert step.layer.title() == "Bidirectional(LSTM(4), backward_layer=GRU(4, go_backwards=True))"
 
 
 @pytest.mark.parametrize("layer, title", [
