@@ -97,8 +97,10 @@ ACTIVATIONS: dict[str, Callable] = {
 
 # Names Keras knows that cannot serve as a layer's activation, with why.
 NOT_LAYER_ACTIVATIONS = {
-    "threshold": "keras.activations.threshold needs `threshold` and `default_value`, which a layer cannot pass",
-    "glu": "glu halves the last axis, which shapecli does not model as an activation",
+    "threshold": "keras.activations.threshold needs `threshold` and `default_value`, which an activation "
+                 "given by name cannot pass; use relu or another activation",
+    "glu": "glu halves the last axis (Keras' shape rule for Activation does not say so); shapecli does not "
+           "support it: use a Dense layer and sigmoid gate explicitly",
 }
 
 

@@ -59,9 +59,13 @@ def case(id, layers, input_shape, input_scale=1.0, batch=BATCH):
             "input_scale": input_scale, "batch": batch}
 
 
+# Every name keras.activations.get takes as a layer's activation (glu halves the axis and threshold
+# needs arguments: shapecli refuses both).
 ACTIVATIONS = ["softmax", "tanh", "sigmoid", "relu", "linear", "elu", "selu", "softplus",
                "softsign", "gelu", "silu", "swish", "hard_sigmoid", "exponential",
-               "leaky_relu", "relu6", "log_softmax", "mish", "hard_silu"]
+               "leaky_relu", "relu6", "log_softmax", "mish", "hard_silu", "hard_swish", "celu",
+               "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid",
+               "sparsemax", "squareplus", "tanh_shrink"]
 
 
 def activation_cases():

@@ -12,18 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
+from ..activations import ACTIVATIONS, NOT_LAYER_ACTIVATIONS
 from ..errors import ArgumentError, ShapeMismatch, describe_value, did_you_mean
 from ..shapes import Dim, Shape, format_shape
 
 REGISTRY: dict[str, type["Layer"]] = {}
 
-# Every activation name Keras 3 accepts (keras.activations.get).
-ACTIVATIONS = (
-    "celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh "
-    "leaky_relu linear log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink "
-    "softmax softplus softsign sparse_plus sparse_sigmoid sparsemax squareplus swish tanh "
-    "tanh_shrink threshold"
-).split()
 
 
 def register(cls: type["Layer"]) -> type["Layer"]:
@@ -108,6 +102,10 @@ def boolean(value: Any, name: str, ctx: Context) -> bool:
 def activation(value: Any, name: str, ctx: Context) -> str | None:
     if value is None:
         return None
+    if value in NOT_LAYER_ACTIVATIONS:
+        raise ArgumentError(name, f"activation {value!r} cannot be a layer's activation here",
+                            expected="an activation that keeps the shape and needs no arguments, e.g. relu, tanh, softmax",
+                            found=value, fix=NOT_LAYER_ACTIVATIONS[value])
     if not isinstance(value, str) or value not in ACTIVATIONS:
         guess = did_you_mean(str(value), ACTIVATIONS)
         raise ArgumentError(

@@ -385,3 +385,25 @@ def test_embedding_weight_shapes_direct():
     layer = Embedding(input_dim=100, output_dim=16)
     assert layer.weight_shapes(batched([7])) == [("embeddings", (100, 16))]
     assert layer.params(batched([7])) == 1600 == case("embedding_len7")["layer_params"][0]
+
+
+def test_every_activation_explain_accepts_is_checked_against_keras():
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    from shapecli.activations import ACTIVATIONS
+
+    fixtures = Path(__file__).parent.parent / "reference" / "numeric"
+    checked = {json.loads(str(np.load(p)["stack"]))["layers"][0]["Activation"]["activation"]
+               for p in fixtures.glob("activation_*.npz")}
+    assert set(ACTIVATIONS) <= checked
+
+
+@pytest.mark.parametrize("name, words", [("glu", "halves the last axis"), ("threshold", "needs `threshold`")])
+def test_activations_that_cannot_serve_a_layer_are_refused(name, words):
+    error = stack_error([7, 12], [{"Activation": {"activation": name}}])
+    assert error.exit_code == 2
+    assert error.title == f"Activation: activation '{name}' cannot be a layer's activation here"
+    assert words in error.fix
