@@ -27,7 +27,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("stack", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
-def explain(stack: str | None, as_json: bool) -> None:
+@click.option("--weights", "with_weights", is_flag=True,
+              help="Also list each layer's weights, as Keras' get_weights() gives them.")
+def explain(stack: str | None, as_json: bool, with_weights: bool) -> None:
     """Explain STACK layer by layer: shapes, parameter counts, and why.
 
     STACK is a YAML stack file, `-` for standard input, or the name of a bundled
@@ -48,7 +50,7 @@ def explain(stack: str | None, as_json: bool) -> None:
     else:
         from .render.table import render_explanation
 
-        render_explanation(explanation, make_console())
+        render_explanation(explanation, make_console(), with_weights)
 
 
 @cli.command()

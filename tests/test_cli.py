@@ -438,3 +438,13 @@ def test_stdin_over_the_size_limit_is_refused():
     result = run_module("explain", "-", input=text.encode())
     assert result.returncode == 2
     assert result.stderr.startswith(b"error: ")
+
+
+def test_explain_weights_lists_keras_weight_shapes():
+    result = CliRunner().invoke(cli, ["explain", "addition", "--weights"])
+    assert result.exit_code == 0
+    assert "weights" in result.stdout.splitlines()[3]
+    for text in ("kernel 12×512", "recurrent_kernel 128×512", "bias 512", "kernel 128×12", "bias 12"):
+        assert text in result.stdout
+    plain = CliRunner().invoke(cli, ["explain", "addition"])
+    assert "kernel 12×512" not in plain.stdout

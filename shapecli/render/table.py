@@ -20,14 +20,18 @@ LONG_STACK = 300
 COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
 
 
-def _cells(step: Step) -> tuple[str, ...]:
-    return (
-        str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
-        f"{step.params:,}", step.note,
-    )
+def weights_text(step: Step) -> str:
+    """The weights as Keras' get_weights() lists them, one a line: `kernel 12×512`."""
+    return "\n".join(f"{name} {'×'.join(map(str, shape))}" for name, shape in step.layer.weight_shapes(step.input_shape))
 
 
-def render_explanation(explanation: Explanation, console: Console) -> None:
+def _cells(step: Step, with_weights: bool = False) -> tuple[str, ...]:
+    cells = (str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
+             f"{step.params:,}", step.note)
+    return (*cells[:5], weights_text(step), cells[5]) if with_weights else cells
+
+
+def render_explanation(explanation: Explanation, console: Console, with_weights: bool = False) -> None:
     stack = explanation.stack
     if stack.name:
         console.print(Text(stack.name, style="bold"))
@@ -37,23 +41,26 @@ def render_explanation(explanation: Explanation, console: Console) -> None:
         ("input ", "bold"), format_shape(explanation.input_shape), " ", (explanation.input_dtype, "dim"),
         ("   (input_shape with the batch axis in front)", "dim"),
     ))
-    rows = [_cells(step) for step in explanation.steps]
+    rows = [_cells(step, with_weights) for step in explanation.steps]
+    columns = (*COLUMNS[:5], "weights", COLUMNS[5]) if with_weights else COLUMNS
     if len(rows) > LONG_STACK:
-        _render_lines(rows, console)
+        _render_lines(columns, rows, console)
     else:
-        _render_table(rows, console)
+        _render_table(columns, rows, console)
     console.print(Text.assemble(
         ("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ",
         ("total params ", "bold"), f"{explanation.total_params:,}",
     ))
 
 
-def _render_table(rows: list[tuple[str, ...]], console: Console) -> None:
+STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "weights": "dim"}
+
+
+def _render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    styles = ("dim", "bold cyan", None, "green", None, None)
-    for name, style in zip(COLUMNS, styles):
+    for name in columns:
         table.add_column(
-            name, style=style, overflow="fold",
+            name, style=STYLES.get(name), overflow="fold",
             justify="right" if name in ("#", "params") else "left", ratio=1 if name == "why" else None,
         )
     for row in rows:
@@ -61,13 +68,14 @@ def _render_table(rows: list[tuple[str, ...]], console: Console) -> None:
     console.print(table)
 
 
-def _render_lines(rows: list[tuple[str, ...]], console: Console) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(COLUMNS[:-1])]
+def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
+    rows = [tuple(cell.replace("\n", ", ") for cell in row) for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
 
     def line(cells: tuple[str, ...]) -> str:
-        index, title, shape_in, shape_out, params, why = cells
-        return (f"{index:>{widths[0]}}  {title:<{widths[1]}}  {shape_in:<{widths[2]}}  "
-                f"{shape_out:<{widths[3]}}  {params:>{widths[4]}}  {why}")
+        fitted = [cell.rjust(w) if name in ("#", "params") else cell.ljust(w)
+                  for name, cell, w in zip(columns, cells, widths)]
+        return "  ".join([*fitted, cells[-1]])
 
-    header = line(COLUMNS)
+    header = line(columns)
     write_raw(console, "\n".join([header, "─" * len(header), *(line(r) for r in rows)]) + "\n")
