@@ -60,7 +60,7 @@ def _render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for name in columns:
         table.add_column(
-            name, style=STYLES.get(name), overflow="fold",
+            name, style=STYLES.get(name), overflow="fold", no_wrap=name == "weights",
             justify="right" if name in ("#", "params") else "left", ratio=1 if name == "why" else None,
         )
     for row in rows:
