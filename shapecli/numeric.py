@@ -129,12 +129,14 @@ def check_memory(explanation: Explanation, bindings: dict[str, int], budget: int
     )
 
 
-def human_bytes(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
+def human_bytes(n: float) -> str:
+    """`512 B`, `1.5 GiB`, `3.2e+08 TiB`."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1024
-    return f"{n} B"  # pragma: no cover
+    n /= 1024
+    return f"{n:,.1f} TiB" if n < 10_000 else f"{n:.1e} TiB"
 
 
 MEMORY_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
