@@ -135,7 +135,6 @@ def human_bytes(n: float) -> str:
         if n < 1024:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1024
-    n /= 1024
     return f"{n:,.1f} TiB" if n < 10_000 else f"{n:.1e} TiB"
 
 

@@ -541,3 +541,11 @@ def test_sparsemax_follows_keras():
     run = run_stack(stack_of([4, 6], [{"Activation": {"activation": "sparsemax"}}]), bind={"batch": 3}, x=wide)
     assert run.output.dtype == np.float32
     np.testing.assert_allclose(run.output, keras_sparsemax(wide), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("n, text", [(10, "10 B"), (2048, "2.0 KiB"), (3 * 2**30, "3.0 GiB"),
+                                     (5 * 2**40, "5.0 TiB"), (2**80, "1.1e+09 TiB")])
+def test_memory_sizes_read_well_at_any_scale(n, text):
+    from shapecli.numeric import human_bytes
+
+    assert human_bytes(n) == text
