@@ -177,6 +177,14 @@ class RNN(Layer):
             fix="give it a sequence: (batch, time, features)",
         )
         self.input_features(input_shape)
+        if self.stateful and not input_shape[0].is_known:
+            raise ShapeMismatch(
+                f"stateful=True carries {self.keras_name}'s state from one batch to the next, so Keras needs a fixed "
+                "batch size",
+                expected="a static batch size (keras.Input(shape, batch_size=N))",
+                found=f"{input_shape[0]}: shapecli's stacks leave the batch free",
+                fix="remove stateful; it changes no shape (Keras refuses it with a free batch size too)",
+            )
         if self.return_state:
             raise ShapeMismatch(
                 f"return_state=True makes {self.keras_name} return a list: its output and its final state(s)",

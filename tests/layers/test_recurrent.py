@@ -319,3 +319,12 @@ def test_hint_for_rank_2_with_return_sequences_says_remove_it(layer_class):
 @pytest.mark.parametrize("return_sequences, rank", [(False, 2), (True, 3), (False, 4), (True, 4)])
 def test_hint_for_rank_is_none_when_return_sequences_would_not_help(return_sequences, rank):
     assert LSTM(units=8, return_sequences=return_sequences).hint_for_rank(rank) is None
+
+
+@pytest.mark.parametrize("layer", ["SimpleRNN", "LSTM", "GRU"])
+def test_stateful_needs_a_fixed_batch_size_like_keras(layer):
+    # Keras: "When using `stateful=True` in a RNN, the batch size must be static."
+    error = stack_error([7, 12], [{layer: {"units": 4, "stateful": True}}])
+    assert error.exit_code == 1
+    assert "fixed batch size" in error.title
+    assert error.fix.startswith("remove stateful")
