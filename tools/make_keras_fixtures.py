@@ -221,6 +221,16 @@ CASES = [
     case("gmp1d", [L("GlobalMaxPooling1D")], [5, 3]),
     case("gmp1d_keepdims", [L("GlobalMaxPooling1D", keepdims=True)], [5, 3]),
     # ---- LayerNormalization --------------------------------------------------
+    # ---- data_format="channels_first": (batch, channels, steps) --------------
+    case("conv1d_channels_first_causal",
+         [L("Conv1D", filters=3, kernel_size=3, padding="causal", data_format="channels_first")], [4, 6]),
+    case("conv1d_channels_first_same_s2",
+         [L("Conv1D", filters=3, kernel_size=3, strides=2, padding="same", data_format="channels_first")], [4, 7]),
+    case("maxpool1d_channels_first_same", [L("MaxPooling1D", padding="same", data_format="channels_first")], [3, 5]),
+    case("gap1d_channels_first_keepdims",
+         [L("GlobalAveragePooling1D", data_format="channels_first", keepdims=True)], [3, 5]),
+    case("gmp1d_channels_first", [L("GlobalMaxPooling1D", data_format="channels_first")], [3, 5]),
+    case("flatten_channels_first", [L("Flatten", data_format="channels_first")], [3, 4, 2]),
     case("layernorm_2d", [L("LayerNormalization")], [5]),
     case("layernorm_3d", [L("LayerNormalization")], [4, 5]),
     case("layernorm_no_center", [L("LayerNormalization", center=False)], [4, 5]),

@@ -191,6 +191,16 @@ CASES = [
     case("gmp1d_keepdims", [L("GlobalMaxPooling1D", keepdims=True)], [10, 4]),
     case("gap1d_null_len", [L("GlobalAveragePooling1D")], [N, 4]),
     # ---- LayerNormalization ------------------------------------------------
+    # ---- data_format="channels_first": (batch, channels, steps) --------------
+    case("conv1d_channels_first", [L("Conv1D", filters=6, kernel_size=3, data_format="channels_first")], [4, 10]),
+    case("conv1d_channels_first_same_s2_null_len",
+         [L("Conv1D", filters=6, kernel_size=3, strides=2, padding="same", data_format="channels_first")], [4, N]),
+    case("maxpool1d_channels_first", [L("MaxPooling1D", pool_size=3, strides=2, data_format="channels_first")],
+         [4, 11]),
+    case("gap1d_channels_first", [L("GlobalAveragePooling1D", data_format="channels_first")], [4, 10]),
+    case("gmp1d_channels_first_keepdims", [L("GlobalMaxPooling1D", data_format="channels_first", keepdims=True)],
+         [4, 10]),
+    case("flatten_channels_first", [L("Flatten", data_format="channels_first")], [4, 10, 3]),
     case("layernorm_2d", [L("LayerNormalization")], [12]),
     case("layernorm_3d", [L("LayerNormalization")], [7, 12]),
     case("layernorm_no_center", [L("LayerNormalization", center=False)], [7, 12]),

@@ -10,7 +10,37 @@ from ..ops import dot_last
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
 
-CHANNELS_LAST_ONLY = choice("channels_last", None)
+_data_format_choice = choice("channels_last", "channels_first", None)
+
+
+def data_format_arg(value, name, ctx):
+    """channels_last (Keras' default, also for null) or channels_first."""
+    return _data_format_choice(value, name, ctx) or "channels_last"
+
+
+class ChannelsLayout:
+    """`data_format` of the 1D layers: (batch, steps, channels) by default (Keras' channels_last), or
+    (batch, channels, steps). Shape rules and forwards are written channels-last; a channels_first
+    tensor is seen through `last`, which swaps the two axes (and swapping again turns it back)."""
+
+    data_format: str | None
+
+    @property
+    def channels_first(self) -> bool:
+        return self.data_format == "channels_first"
+
+    @property
+    def layout(self) -> str:
+        return "(batch, channels, steps)" if self.channels_first else "(batch, steps, channels)"
+
+    def last(self, shape_or_array):
+        """A 3D shape or array in channels-last order (its own inverse)."""
+        if not self.channels_first:
+            return shape_or_array
+        if isinstance(shape_or_array, tuple):
+            batch, *rest = shape_or_array
+            return (batch, *rest[::-1])
+        return shape_or_array.swapaxes(1, 2)
 
 
 def sliding_length(length: Dim, window: int, stride: int, padding: str, layer: Layer) -> Dim:
@@ -45,13 +75,13 @@ def padding_phrase(padding: str, lost: int, stride: int, pad_note: str = " with 
 
 
 @register
-class Conv1D(Layer):
+class Conv1D(ChannelsLayout, Layer):
     arguments = {
         "filters": Arg(positive_int),
         "kernel_size": Arg(one_positive_int),
         "strides": Arg(one_positive_int, 1),
         "padding": Arg(choice("valid", "same", "causal", lowercase=True), "valid"),
-        "data_format": Arg(CHANNELS_LAST_ONLY, None, shown=False),
+        "data_format": Arg(data_format_arg, "channels_last"),
         "dilation_rate": Arg(one_positive_int, 1),
         "groups": Arg(positive_int, 1),
         "activation": Arg(activation, None),
@@ -79,7 +109,7 @@ class Conv1D(Layer):
 
     def channels(self, input_shape: Shape) -> int:
         channels = self.require_known(
-            input_shape[-1], "the number of channels", "its kernel is (kernel_size × channels × filters)",
+            self.last(input_shape)[-1], "the number of channels", "its kernel is (kernel_size × channels × filters)",
             "give the feature axis a fixed size",
         )
         if channels % self.groups:
@@ -90,11 +120,11 @@ class Conv1D(Layer):
         return channels
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        self.require_rank(input_shape, 3, "(batch, steps, channels)", fix="Conv1D slides along one axis: give it (batch, steps, channels); "
+        self.require_rank(input_shape, 3, self.layout, fix=f"Conv1D slides along one axis: give it {self.layout}; "
                           "for (batch, time, steps, channels) wrap it in TimeDistributed")
         self.channels(input_shape)
-        length = sliding_length(input_shape[1], self.span, self.strides, self.padding, self)
-        return (input_shape[0], length, Dim.of(self.filters))
+        length = sliding_length(self.last(input_shape)[1], self.span, self.strides, self.padding, self)
+        return self.last((input_shape[0], length, Dim.of(self.filters)))
 
     def weight_shapes(self, input_shape: Shape) -> list:
         weights = [("kernel", (self.kernel_size, self.channels(input_shape) // self.groups, self.filters))]
@@ -111,6 +141,7 @@ class Conv1D(Layer):
         return 0, 0
 
     def forward(self, x, weights: list, mask=None):
+        x = self.last(x)
         padded = np.pad(x, ((0, 0), self.padding_widths(x.shape[1]), (0, 0)))
         kernel = weights[0]
         out_len = (padded.shape[1] - self.span) // self.strides + 1
@@ -124,19 +155,22 @@ class Conv1D(Layer):
                     window[..., g * group_in:(g + 1) * group_in], kernel[tap, :, g * group_out:(g + 1) * group_out])
         if self.use_bias:
             y += weights[1]
-        return activate(self.activation, y)
+        return self.last(activate(self.activation, y))
 
     def claims(self, x, y, weights: list, mask=None) -> list:
+        x, y = self.last(x), self.last(y)
         if self.padding != "causal" or x.shape[1] < 2:
             return []
         t = x.shape[1] // 2
         changed = x.copy()
         changed[:, t + 1:] += 1.0
         seen = t // self.strides + 1  # output j reads inputs up to j * strides
+        after = self.last(self.forward(self.last(changed), weights))
         return [exactly_equal(f"causal: changing the inputs after step {t} leaves outputs 0..{seen - 1} unchanged",
-                              y[:, :seen], self.forward(changed, weights)[:, :seen])]
+                              y[:, :seen], after[:, :seen])]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        input_shape, output_shape = self.last(input_shape), self.last(output_shape)
         width = f"width {self.kernel_size}" + (f" (spanning {self.span} steps, dilation {self.dilation_rate})" if self.dilation_rate > 1 else "")
         stride = f", moving {self.strides} steps at a time" if self.strides > 1 else ""
         return (

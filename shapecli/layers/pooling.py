@@ -5,18 +5,17 @@ from __future__ import annotations
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, boolean, choice, one_positive_int, optional, register
-from .convolutional import CHANNELS_LAST_ONLY, padding_phrase, same_padding, sliding_length
+from .convolutional import data_format_arg, ChannelsLayout, padding_phrase, same_padding, sliding_length
 
-SEQUENCE = "(batch, steps, channels)"
 
 
 @register
-class MaxPooling1D(Layer):
+class MaxPooling1D(ChannelsLayout, Layer):
     arguments = {
         "pool_size": Arg(one_positive_int, 2),
         "strides": Arg(optional(one_positive_int), None),
         "padding": Arg(choice("valid", "same", lowercase=True), "valid"),
-        "data_format": Arg(CHANNELS_LAST_ONLY, None, shown=False),
+        "data_format": Arg(data_format_arg, "channels_last"),
     }
 
     @property
@@ -24,18 +23,20 @@ class MaxPooling1D(Layer):
         return self.pool_size if self.strides is None else self.strides
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        self.require_rank(input_shape, 3, SEQUENCE, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
-        length = sliding_length(input_shape[1], self.pool_size, self.stride, self.padding, self)
-        return (input_shape[0], length, input_shape[2])
+        self.require_rank(input_shape, 3, self.layout, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
+        batch, steps, channels = self.last(input_shape)
+        return self.last((batch, sliding_length(steps, self.pool_size, self.stride, self.padding, self), channels))
 
     def forward(self, x, weights: list, mask=None):
+        x = self.last(x)
         left, right = same_padding(x.shape[1], self.pool_size, self.stride) if self.padding == "same" else (0, 0)
         padded = np.pad(x, ((0, 0), (left, right), (0, 0)), constant_values=-np.inf)
         out_len = (padded.shape[1] - self.pool_size) // self.stride + 1
         windows = [padded[:, j:j + (out_len - 1) * self.stride + 1:self.stride] for j in range(self.pool_size)]
-        return np.max(np.stack(windows), axis=0)
+        return self.last(np.max(np.stack(windows), axis=0))
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
+        input_shape, output_shape = self.last(input_shape), self.last(output_shape)
         return (
             f"keeps the largest value of each window of {self.pool_size} steps, moving {self.stride} at a time "
             f"({padding_phrase(self.padding, 0, self.stride, ' (padding never wins the max)')}): "
@@ -43,24 +44,24 @@ class MaxPooling1D(Layer):
         )
 
 
-class GlobalPooling1D(Layer):
+class GlobalPooling1D(ChannelsLayout, Layer):
     arguments = {
-        "data_format": Arg(CHANNELS_LAST_ONLY, None, shown=False),
+        "data_format": Arg(data_format_arg, "channels_last"),
         "keepdims": Arg(boolean, False),
     }
     verb = ""
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        self.require_rank(input_shape, 3, SEQUENCE, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
-        if self.keepdims:
-            return (input_shape[0], Dim.of(1), input_shape[2])
-        return (input_shape[0], input_shape[2])
+        self.require_rank(input_shape, 3, self.layout, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
+        batch, _, channels = self.last(input_shape)
+        return self.last((batch, Dim.of(1), channels)) if self.keepdims else (batch, channels)
 
     def forward(self, x, weights: list, mask=None):
-        return self.pool(x, mask)
+        y = self.pool(self.last(x), mask)
+        return self.last(y) if self.keepdims else y
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
-        steps = input_shape[1]
+        steps = self.last(input_shape)[1]
         kept = "the steps axis is kept with size 1 (keepdims)" if self.keepdims else "the steps axis disappears"
         return f"{self.verb} each channel over all {steps} steps: {kept}, so any length gives the same width"
 

@@ -8,21 +8,27 @@ from ..claims import exactly_equal
 from ..errors import ArgumentError, ShapeMismatch, describe_value
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape, product
-from .base import Arg, Context, Layer, choice, factor, positive_int, register, resolve_symbol
+from .base import Arg, Context, Layer, factor, positive_int, register, resolve_symbol
+from .convolutional import data_format_arg
 
 
 @register
 class Flatten(Layer):
-    arguments = {"data_format": Arg(choice("channels_last", "channels_first", None), None, shown=False)}
+    arguments = {"data_format": Arg(data_format_arg, "channels_last")}
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (input_shape[0], product(input_shape[1:]))
 
+    def channels_to_last(self, x):
+        """Keras' Flatten reads a channels_first input in channels-last order."""
+        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" and x.ndim > 2 else x
+
     def forward(self, x, weights: list, mask=None):
-        return x.reshape(x.shape[0], -1)
+        return self.channels_to_last(x).reshape(x.shape[0], -1)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        return [exactly_equal("keeps every value, in order (row-major)", x.ravel(), y.ravel())]
+        order = "in channels-last order" if self.data_format == "channels_first" and x.ndim > 2 else "in order"
+        return [exactly_equal(f"keeps every value, {order} (row-major)", self.channels_to_last(x).ravel(), y.ravel())]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:

@@ -125,7 +125,7 @@ def test_max_pooling_same_is_not_described_as_zero_padding():
     ({"padding": "causal"}, "`padding` must be one of valid, same"),
     ({"pool_size": 0}, "`pool_size` must be a positive integer"),
     ({"strides": [2, 2]}, "`strides` takes one number for a 1D layer"),
-    ({"data_format": "channels_first"}, "`data_format` must be one of"),
+    ({"data_format": "channels_middle"}, "`data_format` must be one of"),
 ])
 def test_max_pooling_bad_arguments_are_unreadable(args, words):
     error = stack_error([10, 4], [{"MaxPooling1D": args}])
@@ -232,7 +232,7 @@ def test_global_pooling_needs_a_3d_input(name, input_shape, rank):
 
 @pytest.mark.parametrize("args, words", [
     ({"keepdims": "yes"}, "`keepdims` must be true or false"),
-    ({"data_format": "channels_first"}, "`data_format` must be one of"),
+    ({"data_format": "channels_middle"}, "`data_format` must be one of"),
     ({"pool_size": 2}, "GlobalAveragePooling1D has no argument `pool_size`"),
 ])
 def test_global_pooling_bad_arguments_are_unreadable(args, words):
@@ -245,3 +245,15 @@ def test_global_pooling_bad_arguments_are_unreadable(args, words):
 @pytest.mark.parametrize("rank", [2, 3])
 def test_pooling_layers_have_no_rank_hint(layer, rank):
     assert layer.hint_for_rank(rank) is None
+
+
+# -- data_format="channels_first": (batch, channels, steps) -------------------------------------------
+@pytest.mark.parametrize("case_id, expected", [
+    ("maxpool1d_channels_first", ["batch", "4", "5"]),
+    ("gap1d_channels_first", ["batch", "4"]),
+    ("gmp1d_channels_first_keepdims", ["batch", "4", "1"]),
+])
+def test_pooling_channels_first_matches_keras(case_id, expected):
+    c, explanation = explain_case(case_id)
+    assert texts(explanation.output_shape) == expected
+    assert as_keras(explanation.output_shape) == c["output_shape"]
