@@ -16,6 +16,7 @@ from shapecli.stackfile import read_stack_text, stack_from_data
 small = st.integers(1, 9)
 flag = st.booleans()
 recurrent_names = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
+data_formats = st.sampled_from(["channels_last", "channels_first"])
 
 
 def recurrent():
@@ -38,11 +39,13 @@ def plain_layer():
         st.builds(lambda u: {"GRU": {"units": u, "reset_after": False}}, small),
         st.builds(lambda v, d: {"Embedding": {"input_dim": v, "output_dim": d}}, st.integers(2, 50), small),
         st.builds(
-            lambda f, k, s, p, d: {"Conv1D": {"filters": f, "kernel_size": k, "strides": s, "padding": p, "dilation_rate": d}},
-            small, st.integers(1, 4), st.integers(1, 3), st.sampled_from(["valid", "same", "causal"]), st.just(1),
+            lambda f, k, s, p, d: {"Conv1D": {"filters": f, "kernel_size": k, "strides": s, "padding": p, "data_format": d}},
+            small, st.integers(1, 4), st.integers(1, 3), st.sampled_from(["valid", "same", "causal"]), data_formats,
         ),
-        st.builds(lambda p, s: {"MaxPooling1D": {"pool_size": p, "strides": s}}, st.integers(1, 3), st.none() | st.integers(1, 3)),
-        st.just({"GlobalAveragePooling1D": {}}),
+        st.builds(lambda p, s, d: {"MaxPooling1D": {"pool_size": p, "strides": s, "data_format": d}},
+                  st.integers(1, 3), st.none() | st.integers(1, 3), data_formats),
+        st.builds(lambda d: {"GlobalAveragePooling1D": {"data_format": d}}, data_formats),
+        st.builds(lambda d: {"Flatten": {"data_format": d}}, data_formats),
         st.builds(lambda k: {"GlobalMaxPooling1D": {"keepdims": k}}, flag),
         st.builds(lambda c, s: {"LayerNormalization": {"center": c, "scale": s}}, flag, flag),
     )
