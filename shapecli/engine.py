@@ -142,6 +142,7 @@ def explain(stack: StackFile) -> Explanation:
     layers = [build_layer(entry, ctx) for entry in stack.layers]
     first_input = shape
     steps: list[Step] = []
+    masked = False  # is a padding mask (from Embedding(mask_zero=True)) coming in?
     for index, (layer, entry) in enumerate(zip(layers, stack.layers), start=1):
         try:
             out = layer.output_shape(shape)
@@ -149,8 +150,10 @@ def explain(stack: StackFile) -> Explanation:
             note = layer.why(shape, out)
         except ShapeMismatch as problem:
             raise _does_not_fit(problem, index, layer, entry, steps) from None
+        if masked and layer.mask_note():
+            note += "; " + layer.mask_note()
         steps.append(Step(index, layer, entry, shape, out, params, note))
-        shape = out
+        shape, masked = out, layer.creates_mask() or (masked and layer.keeps_mask())
     dtype = "int32" if stack.layers[0].type_name == "Embedding" else "float32"
     return Explanation(stack, first_input, dtype, steps)
 

@@ -103,3 +103,27 @@ def test_the_addition_model_matches_keras():
     assert case["layer_params"] == [72192, 0, 131584, 1548, 0]
     assert case["total_params"] == 205324
     assert case["output_shape"] == [None, 4, 12]
+
+
+# -- what the padding mask of Embedding(mask_zero=True) does, in words (the numbers: tests/test_numeric.py) --
+MASKED = {"Embedding": {"input_dim": 10, "output_dim": 4, "mask_zero": True}}
+
+
+@pytest.mark.parametrize("layers, index, words", [
+    ([MASKED, {"LSTM": {"units": 3}}], 2, "padded steps are skipped, so this is the state after the last real step"),
+    ([MASKED, {"GRU": {"units": 3, "return_sequences": True}}], 2, "at padded steps the state is kept"),
+    ([MASKED, {"Bidirectional": {"layer": {"LSTM": {"units": 3, "return_sequences": True}}}}], 2,
+     "both directions skip padded steps, whose outputs are zeros"),
+    ([MASKED, {"Dense": {"units": 3}}, {"GlobalAveragePooling1D": {}}], 3, "only the real (unpadded) steps are averaged"),
+    ([MASKED, {"Conv1D": {"filters": 2, "kernel_size": 2}}, {"LSTM": {"units": 3}}], 2, "the padding mask stops here"),
+])
+def test_explain_says_what_the_mask_does(layers, index, words):
+    explanation = explain_data([7], layers)
+    assert words in explanation.steps[index - 1].note
+
+
+def test_no_mask_words_without_mask_zero_or_after_the_mask_ends():
+    plain = explain_data([7], [{"Embedding": {"input_dim": 10, "output_dim": 4}}, {"LSTM": {"units": 3}}])
+    assert "padded" not in plain.steps[1].note
+    ended = explain_data([7], [MASKED, {"Conv1D": {"filters": 2, "kernel_size": 2}}, {"LSTM": {"units": 3}}])
+    assert "padded" not in ended.steps[2].note

@@ -298,16 +298,28 @@ class Layer:
         return None
 
     # -- numbers: NumPy forward and the claims it can prove ----------------------
-    passes_mask: ClassVar[bool] = False  # Keras `supports_masking`: hands an incoming mask on
-
     def forward(self, x, weights: list, mask=None):
         """The layer's output for input `x` (a NumPy array, batch first), with
         `weights` in Keras `get_weights()` order. `mask` marks real time steps."""
         raise NotImplementedError
 
+    # -- masks: which time steps are real, after Embedding(mask_zero=True) -------------
+    def keeps_mask(self) -> bool:
+        """Whether an incoming mask reaches the next layer (Keras drops it unless a layer hands it on)."""
+        return False
+
+    def creates_mask(self) -> bool:
+        return False
+
+    def mask_note(self) -> str | None:
+        """What this layer does with a mask it receives, for `why`."""
+        if self.keeps_mask():
+            return None
+        return "the padding mask stops here: from here on, padded steps count as data"
+
     def output_mask(self, x, mask):
-        """The mask the next layer receives (Keras drops it unless a layer hands it on)."""
-        return mask if self.passes_mask else None
+        """The mask the next layer receives (a boolean array, batch × time), or None."""
+        return mask if self.keeps_mask() else None
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         """The testable sentences of `why`, checked on these numbers (a list of Claim)."""

@@ -46,7 +46,8 @@ class Dense(Layer):
             weights.append(("bias", (self.units,)))
         return weights
 
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return True
 
     def forward(self, x, weights: list, mask=None):
         y = dot_last(x, weights[0])
@@ -86,7 +87,8 @@ class Dense(Layer):
 @register
 class Activation(Layer):
     arguments = {"activation": Arg(activation)}
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return True
 
     def forward(self, x, weights: list, mask=None):
         return activate(self.activation, x)
@@ -123,7 +125,8 @@ class Dropout(Layer):
         **ignored("seed"),
     }
 
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return True
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
@@ -163,6 +166,9 @@ class Embedding(Layer):
 
     def forward(self, x, weights: list, mask=None):
         return weights[0][x.astype("int64")]
+
+    def creates_mask(self) -> bool:
+        return self.mask_zero
 
     def output_mask(self, x, mask):
         return (x != 0) if self.mask_zero else None

@@ -62,7 +62,8 @@ class LayerNormalization(Layer):
         )
         return [(name, shape) for name in kept]
 
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return True
 
     def gamma_beta(self, x, weights: list) -> tuple:
         """The normalized axes of `x` (non-negative), and γ and β shaped to broadcast (1 and 0 when absent)."""

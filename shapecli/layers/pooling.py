@@ -70,6 +70,9 @@ class GlobalPooling1D(ChannelsLayout, Layer):
 class GlobalAveragePooling1D(GlobalPooling1D):
     verb = "averages"
 
+    def mask_note(self) -> str:
+        return "only the real (unpadded) steps are averaged"
+
     def pool(self, x, mask):
         if mask is None:
             return np.mean(x, axis=1, keepdims=self.keepdims)

@@ -212,10 +212,13 @@ class RNN(Layer):
             f"the {self.units}-unit state after reading the whole sequence"
         )
 
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return self.return_sequences
 
-    def output_mask(self, x, mask):
-        return mask if self.return_sequences else None
+    def mask_note(self) -> str:
+        if self.return_sequences:
+            return "at padded steps the state is kept and the previous output repeated"
+        return "padded steps are skipped, so this is the state after the last real step"
 
     def scratch_size(self, input_shape: Shape) -> Dim:
         """x·W for every step at once: (batch, time, gates·units)."""

@@ -58,7 +58,8 @@ class TimeDistributed(Layer):
     def weight_shapes(self, input_shape: Shape) -> list:
         return self.layer.weight_shapes(self.step_shape(input_shape))
 
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return True
 
     def scratch_size(self, input_shape: Shape) -> Dim:
         step = self.step_shape(input_shape)
@@ -170,10 +171,13 @@ class Bidirectional(Layer):
             ("backward_" + n, s) for n, s in self.backward.weight_shapes(input_shape)
         ]
 
-    passes_mask = True
+    def keeps_mask(self) -> bool:
+        return self.layer.return_sequences
 
-    def output_mask(self, x, mask):
-        return mask if self.layer.return_sequences else None
+    def mask_note(self) -> str:
+        if self.layer.return_sequences:
+            return "both directions skip padded steps, whose outputs are zeros"
+        return "both directions skip padded steps"
 
     def scratch_size(self, input_shape: Shape) -> Dim:
         return self.layer.scratch_size(input_shape) + self.backward.scratch_size(input_shape)
