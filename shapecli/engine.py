@@ -149,7 +149,7 @@ def explain(stack: StackFile) -> Explanation:
             params = layer.params(shape)
             note = layer.why(shape, out)
         except ShapeMismatch as problem:
-            raise _does_not_fit(problem, index, layer, entry, steps) from None
+            raise _does_not_fit(problem, index, layer, entry, steps, shape) from None
         if masked and layer.mask_note():
             note += "; " + layer.mask_note()
         steps.append(Step(index, layer, entry, shape, out, params, note))
@@ -158,7 +158,8 @@ def explain(stack: StackFile) -> Explanation:
     return Explanation(stack, first_input, dtype, steps)
 
 
-def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: LayerEntry, steps: list[Step]) -> StackError:
+def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: LayerEntry, steps: list[Step],
+                  shape: Shape) -> StackError:
     error = StackError.from_problem(problem, EXIT_DOES_NOT_FIT, entry.mark, f"layer {index}, {layer.title()}: ")
     error.fitted, error.failed_at = list(steps), index
     if problem.wanted_rank is not None:
@@ -170,6 +171,9 @@ def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: Layer
                 line = f" (line {before.entry.mark.line})" if before.entry.mark else ""
                 error.fix = f"layer {before.index}, {before.layer.title()}{line}, {did}: {fix}"
             error.notes.append(f"layer {before.index}, {before.layer.title()}, outputs {format_shape(before.output_shape)}")
+        elif problem.wanted_rank == len(shape) - 1:
+            error.fix = (f"input_shape leaves the batch axis out: if {shape[1]} is the batch size, remove it, "
+                         f"giving input_shape: [{', '.join(str(d) for d in shape[2:])}]")
         elif error.fix is None:
             error.fix = "change input_shape (the batch axis is left out of it)"
     return error
