@@ -171,9 +171,10 @@ def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: Layer
                 line = f" (line {before.entry.mark.line})" if before.entry.mark else ""
                 error.fix = f"layer {before.index}, {before.layer.title()}{line}, {did}: {fix}"
             error.notes.append(f"layer {before.index}, {before.layer.title()}, outputs {format_shape(before.output_shape)}")
-        elif problem.wanted_rank == len(shape) - 1:
-            error.fix = (f"input_shape leaves the batch axis out: if {shape[1]} is the batch size, remove it, "
-                         f"giving input_shape: [{', '.join(str(d) for d in shape[2:])}]")
-        elif error.fix is None:
-            error.fix = "change input_shape (the batch axis is left out of it)"
+        else:
+            if problem.wanted_rank == len(shape) - 1:
+                error.notes.append(f"input_shape leaves the batch axis out: if {shape[1]} is the batch size, remove "
+                                   f"it, giving input_shape: [{', '.join(str(d) for d in shape[2:])}]")
+            if error.fix is None:
+                error.fix = "change input_shape (the batch axis is left out of it)"
     return error

@@ -853,4 +853,5 @@ def test_stack_error_str_includes_the_place():
 def test_a_batch_size_written_into_input_shape_is_pointed_out():
     error = error_of(stack("  - LSTM: {units: 4}").replace("input_shape: [7, 12]", "input_shape: [32, 7, 12]"))
     assert error.exit_code == EXIT_DOES_NOT_FIT
-    assert error.fix == "input_shape leaves the batch axis out: if 32 is the batch size, remove it, giving input_shape: [7, 12]"
+    assert error.notes == ["input_shape leaves the batch axis out: if 32 is the batch size, remove it, "
+                           "giving input_shape: [7, 12]"]
