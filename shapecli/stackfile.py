@@ -98,7 +98,7 @@ class StackFile:
 # -- YAML nodes -> Items -------------------------------------------------------
 class _Walker:
     def __init__(self, path: str, lines: list[str]):
-        self.path, self.lines, self.count = path, lines, 0
+        self.path, self.lines = path, lines
         self.active: set[int] = set()
 
     def mark(self, node: yaml.Node) -> Mark:
