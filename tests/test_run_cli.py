@@ -394,3 +394,9 @@ def test_run_help_lists_the_options():
 # -- numpy is loaded by `run` (tests/test_cli.py checks that `explain` does not) ------------------------------------------------------------------------
 def test_run_imports_numpy():
     assert numpy_loaded_after(["run", "dense-3d"])
+
+
+def test_square_brackets_are_printed_not_taken_for_markup():
+    result = CliRunner().invoke(cli, ["run", "bidirectional"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "concat = [forward | backward], each direction run on its own" in result.stdout

@@ -39,4 +39,5 @@ def make_console(stderr: bool = False) -> Console:
     no_color = "NO_COLOR" in os.environ or not terminal
     width = None if terminal else int(os.environ.get("COLUMNS", PIPE_WIDTH))
     return _Console(file=stream, no_color=no_color, color_system=None if no_color else "auto",
-                   highlight=False, width=width, force_terminal=terminal and not no_color or None)
+                    highlight=False, markup=False,  # text in [brackets] is text: shapes, lists, user names
+                    width=width, force_terminal=terminal and not no_color or None)
