@@ -154,7 +154,7 @@ def explain(stack: StackFile) -> Explanation:
             note += "; " + layer.mask_note()
         steps.append(Step(index, layer, entry, shape, out, params, note))
         shape, masked = out, layer.creates_mask() or (masked and layer.keeps_mask())
-    dtype = "int32" if stack.layers[0].type_name == "Embedding" else "float32"
+    dtype = "int32" if layers[0].vocabulary() is not None else "float32"  # token ids for an Embedding
     return Explanation(stack, first_input, dtype, steps)
 
 

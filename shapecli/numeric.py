@@ -168,8 +168,7 @@ def initial_weight(name: str, shape: tuple, rng) -> object:
 def make_input(explanation: Explanation, bindings: dict[str, int], rng):
     shape = tuple(d.evaluate(bindings) for d in explanation.input_shape)
     if explanation.input_dtype.startswith("int"):
-        vocabulary = explanation.steps[0].layer.input_dim
-        return rng.integers(0, vocabulary, size=shape).astype(np.int32)
+        return rng.integers(0, explanation.steps[0].layer.vocabulary(), size=shape).astype(np.int32)
     return rng.standard_normal(shape).astype(np.float32)
 
 

@@ -199,6 +199,10 @@ CASES = [
           ("conv1d_drops_the_mask", [L("Conv1D", filters=3, kernel_size=2, padding="same"), L("LSTM", units=2)]),
       ]],
 
+    case("td_embedding_then_td_lstm",  # words per sentence: (batch, sentences, words) of ids
+         [L("TimeDistributed", layer=L("Embedding", input_dim=10, output_dim=3)),
+          L("TimeDistributed", layer=L("LSTM", units=2))], [3, 4]),
+
     # ---- Embedding -----------------------------------------------------------
     case("embedding", [L("Embedding", input_dim=10, output_dim=3)], [5]),
     case("embedding_lstm",
@@ -258,6 +262,8 @@ def make_input(rng, c):
     """Seeded input, batch first: token ids for an Embedding stack, else floats."""
     shape = [c["batch"], *c["input_shape"]]
     first, = c["layers"][0].items()
+    if first[0] == "TimeDistributed":
+        first, = first[1]["layer"].items()
     if first[0] == "Embedding":
         if not first[1].get("mask_zero"):
             return "int32", rng.integers(0, first[1]["input_dim"], size=shape).astype(np.int32)

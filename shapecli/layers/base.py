@@ -303,6 +303,10 @@ class Layer:
         `weights` in Keras `get_weights()` order. `mask` marks real time steps."""
         raise NotImplementedError
 
+    def vocabulary(self) -> int | None:
+        """How many token ids this layer takes, when its input is ids (Embedding), else None."""
+        return None
+
     # -- masks: which time steps are real, after Embedding(mask_zero=True) -------------
     def keeps_mask(self) -> bool:
         """Whether an incoming mask reaches the next layer (Keras drops it unless a layer hands it on)."""

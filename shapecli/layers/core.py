@@ -164,6 +164,9 @@ class Embedding(Layer):
     def weight_shapes(self, input_shape: Shape) -> list:
         return [("embeddings", (self.input_dim, self.output_dim))]
 
+    def vocabulary(self) -> int:
+        return self.input_dim
+
     def forward(self, x, weights: list, mask=None):
         return weights[0][x.astype("int64")]
 

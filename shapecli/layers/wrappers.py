@@ -61,6 +61,9 @@ class TimeDistributed(Layer):
     def keeps_mask(self) -> bool:
         return True
 
+    def vocabulary(self) -> int | None:
+        return self.layer.vocabulary()
+
     def scratch_size(self, input_shape: Shape) -> Dim:
         step = self.step_shape(input_shape)
         return self.layer.scratch_size((input_shape[0] * input_shape[1], *step[1:]))
