@@ -37,7 +37,8 @@ def plain_layer():
         st.builds(lambda n: {"RepeatVector": {"n": n}}, small),
         recurrent(),
         st.builds(lambda u: {"GRU": {"units": u, "reset_after": False}}, small),
-        st.builds(lambda v, d: {"Embedding": {"input_dim": v, "output_dim": d}}, st.integers(2, 50), small),
+        st.builds(lambda v, d, m: {"Embedding": {"input_dim": v, "output_dim": d, "mask_zero": m}},
+                  st.integers(2, 50), small, flag),
         st.builds(
             lambda f, k, s, p, d: {"Conv1D": {"filters": f, "kernel_size": k, "strides": s, "padding": p, "data_format": d}},
             small, st.integers(1, 4), st.integers(1, 3), st.sampled_from(["valid", "same", "causal"]), data_formats,
