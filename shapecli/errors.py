@@ -104,6 +104,10 @@ class ShapeMismatch(Problem):
         self.wanted_rank = wanted_rank
 
 
+class NumericProblem(Problem):
+    """A layer cannot compute on the numbers it is given (e.g. a token id outside an Embedding's table)."""
+
+
 @dataclass
 class StackError(Exception):
     """A located, fully worded error for the user. `exit_code` is 1 or 2."""

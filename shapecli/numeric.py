@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .engine import Explanation, Step, explain, free_name
-from .errors import EXIT_UNREADABLE, StackError, unreadable
+from .errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, NumericProblem, StackError, unreadable
 from .lazy_numpy import np
 from .shapes import BATCH, format_shape
 from .stackfile import Item, StackFile
@@ -206,7 +206,11 @@ def run_layers(run: Run, concrete: Explanation, weights: list[list] | None, rng)
     for index, (sym, con) in enumerate(zip(run.explanation.steps, concrete.steps)):
         layer_weights = weights[index] if weights is not None else [
             initial_weight(name, shape, rng) for name, shape in con.layer.weight_shapes(con.input_shape)]
-        y = con.layer.forward(x, layer_weights, mask)
+        try:
+            y = con.layer.forward(x, layer_weights, mask)
+        except NumericProblem as problem:
+            raise StackError.from_problem(problem, EXIT_DOES_NOT_FIT, sym.entry.mark,
+                                          f"layer {sym.index}, {sym.layer.title()}: ") from None
         run.layers.append(LayerRun(sym, con.layer, x, y, layer_weights, mask))
         mask = con.layer.output_mask(x, mask)
         x = y

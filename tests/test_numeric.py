@@ -549,3 +549,14 @@ def test_memory_sizes_read_well_at_any_scale(n, text):
     from shapecli.numeric import human_bytes
 
     assert human_bytes(n) == text
+
+
+def test_an_embedding_fed_numbers_that_are_not_its_ids_is_an_error_not_a_traceback():
+    stack = stack_of([50], [{"Dense": {"units": 30}}, {"Embedding": {"input_dim": 1, "output_dim": 2}}])
+    with pytest.raises(StackError) as raised:
+        run_stack(stack)
+    error = raised.value
+    assert error.exit_code == 1
+    assert error.title.startswith("layer 2, Embedding(1, 2): Embedding got the id ")
+    assert error.title.endswith("but its table has rows 0..0")
+    assert error.fix == "put the Embedding first, where the input is token ids, or raise input_dim"

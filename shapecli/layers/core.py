@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..activations import activate
 from ..claims import exactly_equal, same_numbers
-from ..errors import ShapeMismatch
+from ..errors import NumericProblem, ShapeMismatch
 from ..lazy_numpy import np
 from ..ops import dot_last
 from ..shapes import Dim, Shape, format_shape
@@ -168,7 +168,16 @@ class Embedding(Layer):
         return self.input_dim
 
     def forward(self, x, weights: list, mask=None):
-        return weights[0][x.astype("int64")]
+        ids = x.astype("int64")
+        outside = (ids < 0) | (ids >= self.input_dim)
+        if outside.any():
+            raise NumericProblem(
+                f"Embedding got the id {int(ids[outside].flat[0])}, but its table has rows 0..{self.input_dim - 1}",
+                expected=f"whole numbers from 0 to {self.input_dim - 1} (token ids)",
+                found=f"{int(outside.sum())} ids outside that range (values are cut to whole numbers)",
+                fix="put the Embedding first, where the input is token ids, or raise input_dim",
+            )
+        return weights[0][ids]
 
     def creates_mask(self) -> bool:
         return self.mask_zero
