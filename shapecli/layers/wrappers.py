@@ -96,6 +96,12 @@ class TimeDistributed(Layer):
 
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+MERGES = {  # merge_mode: (what it computes, how)
+    "concat": ("[forward | backward]", lambda f, b: np.concatenate([f, b], axis=-1)),
+    "sum": ("forward + backward", lambda f, b: f + b),
+    "mul": ("forward × backward", lambda f, b: f * b),
+    "ave": ("(forward + backward) / 2", lambda f, b: (f + b) / 2),
+}
 
 
 @register
@@ -185,35 +191,33 @@ class Bidirectional(Layer):
     def scratch_size(self, input_shape: Shape) -> Dim:
         return self.layer.scratch_size(input_shape) + self.backward.scratch_size(input_shape)
 
+    def split(self, x, weights: list) -> tuple[list, list]:
+        """get_weights() order: all of the forward layer's weights, then all of the backward layer's."""
+        count = len(self.layer.cell.weight_shapes(x.shape[-1]))
+        return weights[:count], weights[count:]
+
     def directions(self, x, weights: list, mask=None) -> tuple:
         """The forward and backward outputs, lined up in time (Keras re-reverses the backward sequence)."""
-        split = len(self.layer.cell.weight_shapes(x.shape[-1]))
+        forward_weights, backward_weights = self.split(x, weights)
         zeros = self.layer.return_sequences  # Keras' Bidirectional gives zeros at masked steps
-        forward = self.layer.forward(x, weights[:split], mask, zero_output_for_mask=zeros)
-        backward = self.backward.forward(x, weights[split:], mask, zero_output_for_mask=zeros)
+        forward = self.layer.forward(x, forward_weights, mask, zero_output_for_mask=zeros)
+        backward = self.backward.forward(x, backward_weights, mask, zero_output_for_mask=zeros)
         if self.layer.return_sequences:
             backward = backward[:, ::-1]
         return forward, backward
 
-    MERGES = {
-        "concat": ("[forward | backward]", lambda f, b: np.concatenate([f, b], axis=-1)),
-        "sum": ("forward + backward", lambda f, b: f + b),
-        "mul": ("forward × backward", lambda f, b: f * b),
-        "ave": ("(forward + backward) / 2", lambda f, b: (f + b) / 2),
-    }
-
     def forward(self, x, weights: list, mask=None):
-        return self.MERGES[self.merge_mode][1](*self.directions(x, weights, mask))
+        return MERGES[self.merge_mode][1](*self.directions(x, weights, mask))
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         forward, backward = self.directions(x, weights, mask)
-        formula, merge = self.MERGES[self.merge_mode]
+        formula, merge = MERGES[self.merge_mode]
         found = [same_numbers(f"{self.merge_mode} = {formula}, each direction run on its own", merge(forward, backward), y)]
         if self.layer.return_sequences:
             reader = self.backward.variant(go_backwards=False, return_sequences=True)
-            split = len(self.layer.cell.weight_shapes(x.shape[-1]))
             reversed_mask = None if mask is None else mask[:, ::-1]
-            plain = reader.forward(x[:, ::-1], weights[split:], reversed_mask, zero_output_for_mask=True)[:, ::-1]
+            plain = reader.forward(x[:, ::-1], self.split(x, weights)[1], reversed_mask,
+                                   zero_output_for_mask=True)[:, ::-1]
             found.append(same_numbers("the backward half at step t is the backward reader's output for step t "
                                       "(its sequence is turned back into time order)", plain, backward))
         return found
