@@ -218,17 +218,12 @@ def proof_last_step(spec: dict, entries: dict, seed: int) -> Proof:
                                           f"of {b.output.shape[1]} steps (≤ {TOLERANCE:g} expected)")
 
 
-MERGES: dict[str, tuple[str, Callable]] = {
-    "sum": ("first half + second half", lambda f, b: f + b),
-    "mul": ("first half × second half", lambda f, b: f * b),
-    "ave": ("(first half + second half) / 2", lambda f, b: (f + b) / 2),
-}
-
-
 def proof_merge(spec: dict, entries: dict, seed: int) -> Proof:
+    from .layers.wrappers import MERGES
+
     merged, concat = _needs(entries, spec["stack"], spec["of"])
     formula, merge = MERGES[spec["mode"]]
-    text = f"{merged.name} = {formula} of {concat.name} (same weights, same input)"
+    text = f"{merged.name} = {formula}, with the two halves of {concat.name} (same weights, same input)"
     c, m, shared = runs_on_shared_input(concat, merged, seed)
     half = c.output.shape[-1] // 2
     expected = merge(c.output[..., :half], c.output[..., half:])

@@ -88,7 +88,7 @@ def test_bidirectional_merge_modes_widths_and_proofs():
     first = compare_lesson("bidirectional-merge-modes").parts[0]
     widths = {c.name: c.explanation.output_shape[-1].value for c in first.contenders}
     assert widths == {"concat": 16, "sum": 8, "mul": 8, "ave": 8}
-    merges = [p for p in first.proofs if "half" in p.text]
+    merges = [p for p in first.proofs if "halves" in p.text]
     assert len(merges) == 3 and all(p.ok and max_diff(p.detail) <= 1e-6 for p in merges)
 
 
