@@ -287,7 +287,11 @@ PROOFS: dict[str, Callable[[Any, dict, int], Proof]] = {
 
 
 def run_proof(spec: dict, entries: dict[str, Contender], seed: int) -> Proof:
-    (kind, argument), = spec.items()
+    kind, argument = next(iter(spec.items())) if isinstance(spec, dict) and len(spec) == 1 else (None, None)
+    if kind not in PROOFS:
+        guess = did_you_mean(str(kind), PROOFS)
+        raise unreadable(f"a lesson proof must be one of: {', '.join(PROOFS)}", expected="`- kind: argument`",
+                         found=repr(spec), fix=f"did you mean '{guess}'?" if guess else None)
     return PROOFS[kind](argument, entries, seed)
 
 

@@ -199,3 +199,13 @@ def test_unknown_proof_stack_is_reported(monkeypatch, tmp_path):
     with pytest.raises(StackError) as raised:
         compare_lesson("bad")
     assert "names stack 'B'" in raised.value.title
+
+
+def test_an_unknown_proof_kind_is_reported(monkeypatch, tmp_path):
+    (tmp_path / "bad.yaml").write_text(
+        "title: T\nsummary: S\nparts:\n  - title: P\n    narrative: N\n    stacks:\n"
+        "      A: {input_shape: [4], layers: [Flatten]}\n    proofs:\n      - claim_holds: A\n")
+    monkeypatch.setattr(compare_module, "lesson_dir", lambda: tmp_path)
+    result = invoke("bad")
+    assert result.exit_code == 2
+    assert "did you mean 'claims_hold'?" in result.stderr
