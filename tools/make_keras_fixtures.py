@@ -45,7 +45,7 @@ os.environ.setdefault("KERAS_BACKEND", "numpy")
 import keras  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_keras_reference import L, build_model  # noqa: E402  (one way to build a Keras layer from a spec)
+from make_keras_reference import L, build_model, unique_ids  # noqa: E402  (one way to build a Keras layer from a spec)
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "reference" / "numeric"
 BATCH = 2
@@ -317,10 +317,7 @@ def run_case(c):
 
 
 def main():
-    ids = [c["id"] for c in CASES]
-    dupes = {i for i in ids if ids.count(i) > 1}
-    if dupes:
-        sys.exit(f"duplicate case ids: {sorted(dupes)}")
+    ids = unique_ids(CASES)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for stale in OUT_DIR.glob("*.npz"):  # fixtures of cases that no longer exist
         if stale.stem not in ids:

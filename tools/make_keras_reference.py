@@ -331,11 +331,17 @@ def summary(r):
     return line
 
 
-def main():
-    ids = [c["id"] for c in CASES]
+def unique_ids(cases) -> list[str]:
+    """The case ids, after checking that none repeats."""
+    ids = [c["id"] for c in cases]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         sys.exit(f"duplicate case ids: {sorted(dupes)}")
+    return ids
+
+
+def main():
+    unique_ids(CASES)
     results = []
     for c in CASES:
         r = run_case(c)
