@@ -186,10 +186,10 @@ class Embedding(Layer):
         return (x != 0) if self.mask_zero else None
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        ids = x.astype("int64")
-        first = tuple(0 for _ in range(ids.ndim))
-        return [exactly_equal(f"each output vector is row `id` of the {self.input_dim}×{self.output_dim} table "
-                              f"(e.g. id {int(ids[first])} → row {int(ids[first])})", weights[0][ids], y)]
+        one_hot = np.eye(self.input_dim, dtype=weights[0].dtype)[x.astype("int64")]
+        return [same_numbers(f"each output vector is row `id` of the {self.input_dim}×{self.output_dim} table: "
+                             "one_hot(id) · table, as a Dense without bias on one-hot ids",
+                             dot_last(one_hot, weights[0]), y)]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:

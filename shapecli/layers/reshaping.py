@@ -125,8 +125,10 @@ class Permute(Layer):
     def claims(self, x, y, weights: list, mask=None) -> list:
         index = tuple(min(1, n - 1) for n in x.shape)
         moved = (index[0], *(index[d] for d in self.dims))
+        axes = "abcdefghij"[:x.ndim]  # y's axis k is x's axis dims[k-1], spelled out as an einsum
+        moved_axes = axes[0] + "".join(axes[d] for d in self.dims)
         return [exactly_equal(f"value x{list(index)} lands at y{list(moved)}, and so on for every value",
-                              x.transpose(0, *self.dims), y)]
+                              np.einsum(f"{axes}->{moved_axes}", x), y)]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         moves = ", ".join(f"axis {d}→{i + 1}" for i, d in enumerate(self.dims) if d != i + 1)
