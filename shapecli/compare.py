@@ -17,7 +17,7 @@ from typing import Any, Callable
 from .engine import Explanation, explain
 from .errors import EXIT_DOES_NOT_FIT, StackError, did_you_mean, unreadable
 from .shapes import format_shape
-from .stackfile import Item, StackFile, stack_from_item
+from .stackfile import Item, StackFile, parse_yaml, stack_from_item
 
 TOLERANCE = 1e-6
 
@@ -76,16 +76,8 @@ def lesson_names() -> list[str]:
     return sorted(p.stem for p in lesson_dir().glob("*.yaml"))
 
 
-def lesson_summary(name: str) -> str:
-    from .stackfile import parse_yaml
-
-    root = parse_yaml((lesson_dir() / f"{name}.yaml").read_text(encoding="utf-8"), f"{name}.yaml")
-    return str(root.value["summary"].value)
-
-
-def compare_lesson(name: str, seed: int = 0) -> Comparison:
-    from .stackfile import parse_yaml
-
+def read_lesson(name: str) -> tuple[dict[str, Item], str]:
+    """A lesson file's top-level items, and the path its errors show."""
     path = lesson_dir() / f"{name}.yaml"
     if not path.is_file():
         guess = did_you_mean(name, lesson_names())
@@ -96,7 +88,15 @@ def compare_lesson(name: str, seed: int = 0) -> Comparison:
             fix=f"did you mean '{guess}'?" if guess else "`shapecli compare --list` lists them",
         )
     shown_path = f"lessons/{path.name}"
-    root = parse_yaml(path.read_text(encoding="utf-8"), shown_path).value
+    return parse_yaml(path.read_text(encoding="utf-8"), shown_path).value, shown_path
+
+
+def lesson_summary(name: str) -> str:
+    return str(read_lesson(name)[0]["summary"].value)
+
+
+def compare_lesson(name: str, seed: int = 0) -> Comparison:
+    root, shown_path = read_lesson(name)
     parts = []
     for part_item in root["parts"].value:
         part = part_item.value

@@ -448,3 +448,16 @@ def test_explain_weights_lists_keras_weight_shapes():
         assert text in result.stdout
     plain = CliRunner().invoke(cli, ["explain", "addition"])
     assert "kernel 12×512" not in plain.stdout
+
+
+def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
+    from shapecli.render.table import LONG_STACK
+
+    path = tmp_path / "long.yaml"
+    path.write_text("input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * (LONG_STACK + 1))
+    result = CliRunner().invoke(cli, ["explain", str(path)])
+    assert result.exit_code == 0
+    rows = [line for line in result.stdout.splitlines() if "Dense(12)" in line]
+    assert len(rows) == LONG_STACK + 1  # one line each: nothing wraps
+    assert rows[-1].split()[0] == str(LONG_STACK + 1)
+    assert rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")  # the whole sentence, unwrapped
