@@ -450,14 +450,20 @@ def test_explain_weights_lists_keras_weight_shapes():
     assert "kernel 12×512" not in plain.stdout
 
 
+def _dense_rows(tmp_path, count: int) -> list[str]:
+    path = tmp_path / f"dense{count}.yaml"
+    path.write_text("input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * count)
+    result = CliRunner().invoke(cli, ["explain", str(path)])
+    assert result.exit_code == 0
+    return [line for line in result.stdout.splitlines() if "Dense(12)" in line]
+
+
 def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
     from shapecli.render.table import LONG_STACK
 
-    path = tmp_path / "long.yaml"
-    path.write_text("input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * (LONG_STACK + 1))
-    result = CliRunner().invoke(cli, ["explain", str(path)])
-    assert result.exit_code == 0
-    rows = [line for line in result.stdout.splitlines() if "Dense(12)" in line]
-    assert len(rows) == LONG_STACK + 1  # one line each: nothing wraps
+    rows = _dense_rows(tmp_path, LONG_STACK + 1)
+    assert len(rows) == LONG_STACK + 1
     assert rows[-1].split()[0] == str(LONG_STACK + 1)
     assert rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")  # the whole sentence, unwrapped
+    table_rows = _dense_rows(tmp_path, LONG_STACK)  # up to LONG_STACK: the table, whose `why` column wraps
+    assert not table_rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")
