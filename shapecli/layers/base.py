@@ -144,9 +144,9 @@ def fraction(value: Any, name: str, ctx: Context) -> float:
     return float(value)
 
 
-def number(value: Any, name: str, ctx: Context) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ArgumentError(name, f"`{name}` must be a positive number", expected="a positive number", found=describe_value(value))
+def non_negative(value: Any, name: str, ctx: Context) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ArgumentError(name, f"`{name}` must be a number ≥ 0", expected="a small number such as 0.001", found=describe_value(value))
     return float(value)
 
 

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..claims import same_numbers
-from ..errors import ArgumentError, ShapeMismatch, describe_value
+from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
 from ..shapes import Shape, format_shape
-from .base import Arg, Context, Layer, boolean, ignored, int_or_int_list, register
-
-
-def non_negative(value: Any, name: str, ctx: Context) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ArgumentError(name, f"`{name}` must be a number ≥ 0", expected="a small number such as 0.001", found=describe_value(value))
-    return float(value)
+from .base import Arg, Layer, boolean, ignored, int_or_int_list, non_negative, register
 
 
 @register
