@@ -95,6 +95,9 @@ ACTIVATIONS: dict[str, Callable] = {
     "sparsemax": sparsemax,
 }
 
+# Activations that act on a whole group along the last axis rather than on each value alone.
+ELEMENTWISE = {name: name not in ("softmax", "log_softmax", "sparsemax") for name in ACTIVATIONS}
+
 # Names Keras knows that cannot serve as a layer's activation, with why.
 NOT_LAYER_ACTIVATIONS = {
     "threshold": "keras.activations.threshold needs `threshold` and `default_value`, which an activation "

@@ -1,8 +1,10 @@
 """Claims: the sentences of `explain`, put to the test on real numbers.
 
-A layer states its teaching claims in its own class (`Layer.claims`), next to
-the sentence that makes them; this module holds the claim record, the ways
-numbers are compared, and the claims every layer shares (shape, parameters).
+A layer states its teaching claims in its own class (`Layer.claims`, `Layer.mask_claims`), next to the
+sentence they prove. A claim's expected value never comes from the code it checks: it is computed the
+slow, obvious way (`shapecli.reference`), or it is a relation the sentence states (the output must not
+move when padded values change). This module holds the claim record, the ways numbers are compared,
+the claims every layer shares (shape, parameters), and the count of proven sentences.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 from .lazy_numpy import np
 from .shapes import Shape, format_shape
 
-TOLERANCE = 1e-5  # float32 arithmetic done in another order differs by about this much
+TOLERANCE = 1e-5  # "the same numbers": float32 arithmetic done in another order differs by about this much
+WHY, MASK = "why", "mask"  # the sentences of a row: why the shape changed, and what the padding mask does
+PADDING_NUDGE = 10.0  # added to padded (or real) values to see whether the output moves
 
 
 @dataclass
@@ -21,6 +25,20 @@ class Claim:
     expected: str
     observed: str
     ok: bool
+    kind: str = ""  # a stable id, e.g. "RNN.last_step": the mutation suite breaks each kind
+    backs: str | None = None  # the sentence it proves: WHY, MASK, or None (the shape and parameter claims)
+
+
+@dataclass
+class Sentence:
+    """One sentence of `explain`, and whether `run` proved it (or why it could not)."""
+
+    index: int
+    layer: str
+    which: str  # WHY or MASK
+    text: str
+    proven: bool
+    reason: str | None = None  # when not proven
 
 
 def difference(expected, observed):
@@ -33,52 +51,111 @@ def difference(expected, observed):
     return np.where(same, 0.0, np.where(np.isnan(gap), np.inf, gap))
 
 
-def same_numbers(name: str, expected, observed, expected_text: str = "identical", tolerance: float = TOLERANCE) -> Claim:
+def same_numbers(name: str, expected, observed, expected_text: str = "identical", tolerance: float = TOLERANCE,
+                 *, kind: str = "", backs: str | None = WHY) -> Claim:
     """Two arrays agree to within `tolerance` (max absolute difference)."""
     expected, observed = np.asarray(expected), np.asarray(observed)
     if expected.shape != observed.shape:
-        return Claim(name, f"{expected_text}, shape {expected.shape}", f"shape {observed.shape}", False)
+        return Claim(name, f"{expected_text}, shape {expected.shape}", f"shape {observed.shape}", False, kind, backs)
     diff = float(np.max(difference(expected, observed))) if expected.size else 0.0
     bound = f"max |diff| ≤ {tolerance:g}"
     return Claim(name, bound if expected_text == "identical" else f"{expected_text}, {bound}",
-                 f"max |diff| = {diff:.1e}", diff <= tolerance)
+                 f"max |diff| = {diff:.1e}", diff <= tolerance, kind, backs)
 
 
-def exactly_equal(name: str, expected, observed, expected_text: str = "identical, value for value") -> Claim:
+def exactly_equal(name: str, expected, observed, expected_text: str = "identical, value for value",
+                  *, kind: str = "", backs: str | None = WHY) -> Claim:
     expected, observed = np.asarray(expected), np.asarray(observed)
     if expected.shape != observed.shape:
-        return Claim(name, expected_text, f"shape {observed.shape} vs {expected.shape}", False)
+        return Claim(name, expected_text, f"shape {observed.shape} vs {expected.shape}", False, kind, backs)
     differing = int(np.count_nonzero(difference(expected, observed)))
     ok = differing == 0
-    return Claim(name, expected_text, "identical" if ok else f"{differing} values differ", ok)
+    return Claim(name, expected_text, "identical" if ok else f"{differing} values differ", ok, kind, backs)
 
 
+def some_differ(name: str, before, after, *, kind: str, backs: str | None = MASK) -> Claim:
+    """The output moved: at least one value differs."""
+    before, after = np.asarray(before), np.asarray(after)
+    differing = int(np.count_nonzero(difference(before, after))) if before.shape == after.shape else before.size
+    return Claim(name, "some values change", f"{differing} of {before.size} values change", differing > 0, kind, backs)
+
+
+# -- padding masks: nudge the values at padded (or real) positions ------------------------------
+def has_padding(mask) -> bool:
+    return mask is not None and not bool(np.all(mask))
+
+
+def nudged(x, where):
+    """x with PADDING_NUDGE added at the positions `where` marks (a mask over x's leading axes)."""
+    where = np.asarray(where).reshape(where.shape + (1,) * (x.ndim - where.ndim))
+    return x + np.where(where, np.asarray(PADDING_NUDGE, x.dtype), np.asarray(0, x.dtype))
+
+
+def padding_ignored(layer, x, y, weights, mask, what: str = "the output") -> list[Claim]:
+    """Changing the padded values leaves the output as it was; changing the real ones moves it."""
+    return [
+        exactly_equal(f"changing the values at padded steps leaves {what} unchanged", y,
+                      layer.forward(nudged(x, ~mask), weights, mask), kind="mask.padding_ignored", backs=MASK),
+        some_differ("… while changing the real steps does change it", y, layer.forward(nudged(x, mask), weights, mask),
+                    kind="mask.real_steps_count"),
+    ]
+
+
+def padding_counts(layer, x, y, weights, mask) -> list[Claim]:
+    """The mask stopped here: the layer reads padded values like any others."""
+    return [some_differ("the mask stops here: changing the values at padded steps changes the output", y,
+                        layer.forward(nudged(x, ~mask), weights, mask), kind="mask.stops_here")]
+
+
+# -- the claims every layer shares ----------------------------------------------------------------
 def shape_claim(symbolic: Shape, bindings: dict[str, int], array) -> Claim:
     expected = tuple(d.evaluate(bindings) for d in symbolic)
     text = format_shape(symbolic)
     concrete = "(" + ", ".join(str(n) for n in expected) + ")"
     shown = text if text == concrete else f"{text} = {concrete}"
-    return Claim("output shape", shown, str(tuple(array.shape)), tuple(array.shape) == expected)
+    return Claim("output shape", shown, str(tuple(array.shape)), tuple(array.shape) == expected, "output_shape")
 
 
 def params_claim(params: int, weights: list) -> Claim:
     sizes = [int(w.size) for w in weights]
     created = " + ".join(f"{n:,}" for n in sizes) if len(sizes) > 1 else f"{sum(sizes):,}"
     return Claim("params = sizes of the weights created", f"{params:,}", created + (f" = {sum(sizes):,}" if len(sizes) > 1 else ""),
-                 sum(sizes) == params)
+                 sum(sizes) == params, "params")
 
 
 def check_layer(layer_run, bindings: dict[str, int]) -> list[Claim]:
     """Every claim about one layer: its printed shape, its parameter count, and its own sentences."""
-    step = layer_run.step
-    return [
-        shape_claim(step.output_shape, bindings, layer_run.output),
-        params_claim(step.params, layer_run.weights),
-        *layer_run.layer.claims(layer_run.input, layer_run.output, layer_run.weights, layer_run.mask),
-    ]
+    step, layer = layer_run.step, layer_run.layer
+    args = (layer_run.input, layer_run.output, layer_run.weights)
+    found = [shape_claim(step.output_shape, bindings, layer_run.output), params_claim(step.params, layer_run.weights),
+             *layer.claims(*args, layer_run.mask)]
+    if step.mask_note and has_padding(layer_run.mask):
+        found += layer.mask_claims(*args, layer_run.mask)
+    return found
 
 
 def check_run(run) -> list[list[Claim]]:
     """The claims of every layer of a numeric run, in order."""
     with np.errstate(all="ignore"):
         return [check_layer(layer_run, run.bindings) for layer_run in run.layers]
+
+
+def sentences(run, claims: list[list[Claim]]) -> list[Sentence]:
+    """Each sentence `explain` printed, proven when a claim backs it and every claim that backs it holds."""
+    found = []
+    for layer_run, layer_claims in zip(run.layers, claims):
+        step = layer_run.step
+        for which, text in ((WHY, step.why), (MASK, step.mask_note)):
+            if not text:
+                continue
+            backing = [c for c in layer_claims if c.backs == which]
+            if backing:
+                found.append(Sentence(step.index, step.layer.title(), which, text, all(c.ok for c in backing),
+                                      None if all(c.ok for c in backing) else "a claim about it failed"))
+                continue
+            reason = step.layer.untested(which)
+            if reason is None and which == MASK and not has_padding(layer_run.mask):
+                reason = "this input has no padded steps (bind a longer time to get some)"
+            found.append(Sentence(step.index, step.layer.title(), which, text, False,
+                                  reason or "no claim tests it (a defect: every sentence needs a claim or a reason)"))
+    return found

@@ -220,13 +220,14 @@ def proof_last_step(spec: dict, entries: dict, seed: int) -> Proof:
 
 def proof_merge(spec: dict, entries: dict, seed: int) -> Proof:
     from .layers.wrappers import MERGES
+    from .reference import merge
 
     merged, concat = _needs(entries, spec["stack"], spec["of"])
-    formula, merge = MERGES[spec["mode"]]
+    formula = MERGES[spec["mode"]][0]
     text = f"{merged.name} = {formula}, with the two halves of {concat.name} (same weights, same input)"
     c, m, shared = runs_on_shared_input(concat, merged, seed)
     half = c.output.shape[-1] // 2
-    expected = merge(c.output[..., :half], c.output[..., half:])
+    expected = merge(spec["mode"], c.output[..., :half], c.output[..., half:])
     if expected.shape != m.output.shape or not shared:
         return Proof(text, False, f"shapes {expected.shape} and {m.output.shape}, or weights not shared")
     diff = max_difference(expected, m.output)

@@ -36,7 +36,12 @@ class Step:
     input_shape: Shape
     output_shape: Shape
     params: int
-    note: str
+    why: str  # why the shape changed
+    mask_note: str | None = None  # what the layer does with the padding mask it receives
+
+    @property
+    def note(self) -> str:
+        return self.why if not self.mask_note else f"{self.why}; {self.mask_note}"
 
 
 @dataclass
@@ -150,9 +155,7 @@ def explain(stack: StackFile) -> Explanation:
             note = layer.why(shape, out)
         except ShapeMismatch as problem:
             raise _does_not_fit(problem, index, layer, entry, steps, shape) from None
-        if masked and layer.mask_note():
-            note += "; " + layer.mask_note()
-        steps.append(Step(index, layer, entry, shape, out, params, note))
+        steps.append(Step(index, layer, entry, shape, out, params, note, layer.mask_note() if masked else None))
         shape, masked = out, layer.creates_mask() or (masked and layer.keeps_mask())
     dtype = "int32" if layers[0].vocabulary() is not None else "float32"  # token ids for an Embedding
     return Explanation(stack, first_input, dtype, steps)

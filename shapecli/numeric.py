@@ -9,13 +9,13 @@ whole run dumped to an .npz that Keras or PyTorch can load.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from .engine import Explanation, Step, explain, free_name
-from .errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, NumericProblem, StackError, unreadable
+from .engine import Explanation, Step, explain
+from .errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, NumericProblem, ShapeMismatch, StackError, unreadable
 from .lazy_numpy import np
 from .shapes import BATCH, format_shape
-from .stackfile import Item, StackFile
+from .stackfile import StackFile
 
 DEFAULT_BATCH = 2
 DEFAULT_FREE_SIZE = 8
@@ -28,7 +28,7 @@ VALUES_KEPT_PER_OUTPUT = 3  # each output, the arrays a claim recomputes, and th
 @dataclass
 class LayerRun:
     step: Step  # the symbolic step, as `explain` printed it
-    layer: object  # the same layer rebuilt with numbers for its sizes: this one runs
+    layer: object  # the plan's layer bound to numbers for its sizes: this one runs
     input: object
     output: object
     weights: list
@@ -85,14 +85,26 @@ def bind_sizes(explanation: Explanation, given: dict[str, int]) -> dict[str, int
     return {name: given.get(name, DEFAULT_BATCH if name == BATCH else DEFAULT_FREE_SIZE) for name in names}
 
 
-def bound_stack(stack: StackFile, bindings: dict[str, int]) -> StackFile:
-    """The same stack with every free size replaced by its bound number."""
-    symbols = {name: bindings.get(name, size) if size is None else size for name, size in stack.symbols.items()}
-    dims = []
-    for axis, item in enumerate(stack.input_shape.value, start=1):
-        name = free_name(axis, stack.symbols)
-        dims.append(Item(bindings[name], item.mark) if item.value is None else item)
-    return replace(stack, symbols=symbols, input_shape=Item(dims, stack.input_shape.mark))
+def bound_layers(explanation: Explanation, bindings: dict[str, int]) -> list:
+    """The plan's layers with every free size bound to a number: the run executes exactly these.
+    A size that comes out below 1, or a condition a layer stated that these sizes break, is an error."""
+    sizes = ", ".join(f"{k}={v}" for k, v in bindings.items())
+    layers = []
+    for step in explanation.steps:
+        try:
+            concrete = tuple(d.evaluate(bindings) for d in step.output_shape)
+            if any(n < 1 for n in concrete):
+                raise ShapeMismatch(
+                    f"with {sizes}, its output {format_shape(step.output_shape)} would be {concrete}",
+                    expected="every size at least 1", found=str(concrete),
+                    fix="bind larger sizes with --bind NAME=VALUE")
+            layers.append(step.layer.bind(bindings, step.input_shape))
+        except ShapeMismatch as problem:
+            error = StackError.from_problem(problem, EXIT_DOES_NOT_FIT, step.entry.mark,
+                                            f"layer {step.index}, {step.layer.title()}: ")
+            error.notes.append(f"this run binds {sizes}; choose others with --bind NAME=VALUE")
+            raise error from None
+    return layers
 
 
 # -- memory --------------------------------------------------------------------------
@@ -153,66 +165,61 @@ def parse_memory(text: str) -> int:
     return int(float(match.group(1)) * MEMORY_UNITS[unit])
 
 
-# -- weights and input ---------------------------------------------------------------
-def initial_weight(name: str, shape: tuple, rng) -> object:
-    """Random weights at a sensible scale: kernels ~ N(0, 1/fan_in), biases small, γ near 1."""
-    base = name.rsplit("_", 1)[-1] if name.startswith(("forward_", "backward_")) else name
-    if base == "gamma":
-        return (1 + 0.1 * rng.standard_normal(shape)).astype(np.float32)
-    if len(shape) == 1 or base in ("bias", "beta"):
-        return (0.1 * rng.standard_normal(shape)).astype(np.float32)
-    fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[:-1]))
-    return (rng.standard_normal(shape) / np.sqrt(max(fan_in, 1))).astype(np.float32)
-
-
+# -- input ---------------------------------------------------------------------------------
 def make_input(explanation: Explanation, bindings: dict[str, int], rng):
+    """Random input. Token ids for an Embedding; where the Embedding masks id 0, sample b ends in
+    min(2b, length-1) padding zeros (and has no other zero), so that every mask note can be tested."""
     shape = tuple(d.evaluate(bindings) for d in explanation.input_shape)
-    if explanation.input_dtype.startswith("int"):
-        return rng.integers(0, explanation.steps[0].layer.vocabulary(), size=shape).astype(np.int32)
-    return rng.standard_normal(shape).astype(np.float32)
+    if not explanation.input_dtype.startswith("int"):
+        return rng.standard_normal(shape).astype(np.float32)
+    first = explanation.steps[0].layer
+    vocabulary = first.vocabulary()
+    if not first.creates_mask() or vocabulary < 2:
+        return rng.integers(0, vocabulary, size=shape).astype(np.int32)
+    ids = rng.integers(1, vocabulary, size=shape).astype(np.int32)
+    length = shape[-1]
+    for b in range(shape[0]):
+        padding = min(2 * b, length - 1)
+        if padding:
+            ids[b, ..., length - padding:] = 0
+    return ids
 
 
 # -- the run -----------------------------------------------------------------------------
-def run_stack(
-    stack: StackFile,
-    bind: dict[str, int] | None = None,
-    seed: int = DEFAULT_SEED,
-    max_memory: int = DEFAULT_MAX_MEMORY,
-    weights: list[list] | None = None,
-    x=None,
-) -> Run:
-    """Explain `stack`, bind its free sizes, and run it on random (or given) input and weights."""
-    symbolic = explain(stack)
-    bindings = bind_sizes(symbolic, bind or {})
-    check_memory(symbolic, bindings, max_memory)
-    try:
-        concrete = explain(bound_stack(stack, bindings))  # every layer rebuilt with numbers for its sizes
-    except StackError as error:
-        sizes = ", ".join(f"{k}={v}" for k, v in bindings.items())
-        error.notes.append(f"this run binds {sizes}; choose others with --bind NAME=VALUE")
-        raise
+def run_stack(stack: StackFile, bind: dict[str, int] | None = None, seed: int = DEFAULT_SEED,
+              max_memory: int = DEFAULT_MAX_MEMORY, weights: list[list] | None = None, x=None) -> Run:
+    """Explain `stack` and run that plan (see run_plan)."""
+    return run_plan(explain(stack), bind, seed, max_memory, weights, x)
+
+
+def run_plan(explanation: Explanation, bind: dict[str, int] | None = None, seed: int = DEFAULT_SEED,
+             max_memory: int = DEFAULT_MAX_MEMORY, weights: list[list] | None = None, x=None) -> Run:
+    """Run the plan `explain` made: bind its free sizes, then each layer's forward on random (or given)
+    input and weights (each layer draws its own, from one generator seeded with `seed`)."""
+    bindings = bind_sizes(explanation, bind or {})
+    layers = bound_layers(explanation, bindings)
+    check_memory(explanation, bindings, max_memory)
     rng = np.random.default_rng(seed)
     if x is None:
-        x = make_input(symbolic, bindings, rng)
-    run = Run(symbolic, bindings, seed, x)
+        x = make_input(explanation, bindings, rng)
+    run = Run(explanation, bindings, seed, x)
     with np.errstate(all="ignore"):  # an overflow shows in the numbers (inf, nan) and in the claims
-        run_layers(run, concrete, weights, rng)
+        run_layers(run, layers, weights, rng)
     return run
 
 
-def run_layers(run: Run, concrete: Explanation, weights: list[list] | None, rng) -> None:
+def run_layers(run: Run, layers: list, weights: list[list] | None, rng) -> None:
     """Each layer's forward in turn, drawing its weights from `rng` unless they are given."""
     x, mask = run.input, None
-    for index, (sym, con) in enumerate(zip(run.explanation.steps, concrete.steps)):
-        layer_weights = weights[index] if weights is not None else [
-            initial_weight(name, shape, rng) for name, shape in con.layer.weight_shapes(con.input_shape)]
+    for index, (step, layer) in enumerate(zip(run.explanation.steps, layers)):
+        layer_weights = weights[index] if weights is not None else layer.draw_weights(step.input_shape, rng)
         try:
-            y = con.layer.forward(x, layer_weights, mask)
+            y = layer.forward(x, layer_weights, mask)
         except NumericProblem as problem:
-            raise StackError.from_problem(problem, EXIT_DOES_NOT_FIT, sym.entry.mark,
-                                          f"layer {sym.index}, {sym.layer.title()}: ") from None
-        run.layers.append(LayerRun(sym, con.layer, x, y, layer_weights, mask))
-        mask = con.layer.output_mask(x, mask)
+            raise StackError.from_problem(problem, EXIT_DOES_NOT_FIT, step.entry.mark,
+                                          f"layer {step.index}, {step.layer.title()}: ") from None
+        run.layers.append(LayerRun(step, layer, x, y, layer_weights, mask))
+        mask = layer.output_mask(x, mask)
         x = y
 
 

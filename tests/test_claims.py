@@ -41,6 +41,11 @@ def names(layer_claims) -> list[str]:
     return [c.name for c in layer_claims]
 
 
+def of_kind(layer_claims, kind) -> Claim:
+    (found,) = [c for c in layer_claims if c.kind == kind]
+    return found
+
+
 def the_claim(layer_claims, fragment) -> Claim:
     (found,) = [c for c in layer_claims if fragment in c.name]
     return found
@@ -90,8 +95,8 @@ def test_every_claim_has_words():
 def test_rnn_without_return_sequences_equals_last_step():
     for rnn in ("SimpleRNN", "LSTM", "GRU"):
         run, claims = claims_of([5, 3], [{rnn: {"units": 4}}])
-        claim = the_claim(claims[0], "equals the last step of the same layer with return_sequences=True")
-        assert claim.ok
+        claim = of_kind(claims[0], "RNN.last_step")
+        assert claim.ok and "only the last is passed on" in claim.name
 
 
 def test_rnn_with_return_sequences_has_no_last_step_claim():
@@ -102,9 +107,9 @@ def test_rnn_with_return_sequences_has_no_last_step_claim():
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_go_backwards_claims_reversed(return_sequences):
     _, claims = claims_of([5, 3], [{"GRU": {"units": 4, "go_backwards": True, "return_sequences": return_sequences}}])
-    claim = the_claim(claims[0], "reversed")
+    claim = of_kind(claims[0], "RNN.every_step" if return_sequences else "RNN.last_step")
     assert claim.ok
-    assert ("reversed time order" in claim.name) == return_sequences
+    assert "last-to-first" in claim.name
 
 
 def test_repeat_vector_steps_equal_the_input():
@@ -116,13 +121,13 @@ def test_repeat_vector_steps_equal_the_input():
 
 def test_dense_on_3d_has_loop_and_time_distributed_claims():
     _, claims = claims_of([4, 5], [{"Dense": {"units": 3, "activation": "tanh"}}])
-    assert the_claim(claims[0], "step by step (a loop over time)").ok
-    assert the_claim(claims[0], "equals TimeDistributed(Dense)").ok
+    assert of_kind(claims[0], "Dense.each_position").name.startswith("equals tanh(x·kernel + bias) computed position")
+    assert of_kind(claims[0], "Dense.time_distributed").ok
 
 
-def test_dense_on_2d_has_no_per_step_claims():
+def test_dense_on_2d_has_no_time_distributed_claim():
     _, claims = claims_of([5], [{"Dense": {"units": 3}}])
-    assert names(claims[0]) == ["output shape", "params = sizes of the weights created"]
+    assert [c.kind for c in claims[0]] == ["output_shape", "params", "Dense.each_position"]
 
 
 def test_time_distributed_applied_to_each_step():
@@ -146,11 +151,11 @@ def test_flatten_and_reshape_keep_every_value(layer):
 
 @pytest.mark.parametrize("activation, fragment", [
     ("softmax", "each group of 5 values along the last axis sums to 1"),
-    ("log_softmax", "the exponentials of each group of 5 values along the last axis sums to 1"),
+    ("log_softmax", "the exponentials of each group of 5 values sum to 1"),
 ])
 def test_softmax_family_sums_to_one(activation, fragment):
     _, claims = claims_of([4, 5], [{"Activation": {"activation": activation}}])
-    claim = the_claim(claims[0], "sums to 1")
+    claim = of_kind(claims[0], "Activation.sums_to_1")
     assert fragment in claim.name
     assert claim.ok
 
@@ -187,8 +192,8 @@ def test_bidirectional_merge_claim(merge_mode, formula):
 
 def test_bidirectional_return_sequences_backward_half_claim():
     _, claims = claims_of([5, 3], [{"Bidirectional": {"layer": {"GRU": {"units": 4, "return_sequences": True}}}}])
-    assert the_claim(claims[0], "[forward | backward]").ok
-    assert the_claim(claims[0], "backward half at step t").ok
+    claim = of_kind(claims[0], "Bidirectional.merge")
+    assert claim.ok and "[forward | backward]" in claim.name and "turned back into time order" in claim.name
 
 
 @pytest.mark.parametrize("strides, dilation", [(1, 1), (2, 1), (1, 2)])
@@ -261,7 +266,7 @@ def test_wrong_shape_rule_fails_the_cli(monkeypatch):
     result = invoke(["run", "addition"])
     assert result.exit_code == 1
     assert "✗" in result.stdout
-    summary = result.stdout.strip().splitlines()[-1]
+    (summary,) = [line for line in result.stdout.splitlines() if "claims hold" in line]
     assert summary.startswith("✗ ")
     assert "failed: output shape" in result.stdout.replace("\n", " ")
 
@@ -278,17 +283,17 @@ def first_step_forward(original):
 def test_rnn_passing_on_the_first_step_fails_the_last_step_claim(monkeypatch):
     monkeypatch.setattr(RNN, "forward", first_step_forward(RNN.forward))
     run, claims = claims_of([5, 3], [{"LSTM": {"units": 4}}])
-    claim = the_claim(claims[0], "equals the last step")
+    claim = of_kind(claims[0], "RNN.last_step")
     assert not claim.ok
     assert claims[0][0].ok  # the shape is still right: only the numbers are wrong
-    assert failed_names(claims) == ["equals the last step of the same layer with return_sequences=True"]
+    assert failed_names(claims) == [claim.name]
 
 
 def test_rnn_first_step_fails_in_the_cli(monkeypatch):
     monkeypatch.setattr(RNN, "forward", first_step_forward(RNN.forward))
     result = invoke(["run", "simple-rnn-classifier"])
     assert result.exit_code == 1
-    assert "equals the last step" in result.stdout.splitlines()[-1] or "equals the last step" in result.stdout
+    assert "failed: equals the output after reading every step" in " ".join(result.stdout.split())
 
 
 def test_dropout_scaling_at_inference_fails_its_claim(monkeypatch):
@@ -459,7 +464,7 @@ def test_flatten_claim_holds_on_nan_values():
 def test_shape_claim_text():
     shape = batched(["time", 12])
     claim = shape_claim(shape, {"batch": 2, "time": 5}, np.zeros((2, 5, 12)))
-    assert claim == Claim("output shape", "(batch, time, 12) = (2, 5, 12)", "(2, 5, 12)", True)
+    assert claim == Claim("output shape", "(batch, time, 12) = (2, 5, 12)", "(2, 5, 12)", True, "output_shape")
     wrong = shape_claim(shape, {"batch": 2, "time": 5}, np.zeros((2, 6, 12)))
     assert not wrong.ok and wrong.observed == "(2, 6, 12)"
 
@@ -471,7 +476,7 @@ def test_shape_claim_fully_known_shape_is_shown_once():
 
 def test_params_claim_text():
     ok = params_claim(18, [np.zeros((5, 3)), np.zeros(3)])
-    assert ok == Claim("params = sizes of the weights created", "18", "15 + 3 = 18", True)
+    assert ok == Claim("params = sizes of the weights created", "18", "15 + 3 = 18", True, "params")
     single = params_claim(72192, [np.zeros((72192,))])
     assert single.observed == "72,192" and single.ok
     none = params_claim(0, [])

@@ -16,10 +16,12 @@ import pytest
 
 from shapecli.errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, StackError
 from shapecli.numeric import (
-    DEFAULT_BATCH, DEFAULT_FREE_SIZE, bind_sizes, bound_stack, check_memory, dump_arrays, free_symbols, initial_weight,
+    DEFAULT_BATCH, DEFAULT_FREE_SIZE, bind_sizes, bound_layers, check_memory, dump_arrays, free_symbols,
     make_input, memory_estimate, parse_binding, parse_memory, run_stack, weights_from_arrays, write_dump,
 )
 from shapecli.engine import explain
+
+from .helpers import explain_data
 from shapecli.scenarios import load_stack
 from shapecli.stackfile import read_stack_text, stack_from_data
 
@@ -159,19 +161,29 @@ def test_default_seed_is_zero():
     assert np.array_equal(run_stack(stack).output, run_stack(stack, seed=0).output)
 
 
-def test_initial_weights_have_sensible_scale():
-    rng = np.random.default_rng(0)
-    kernel = initial_weight("kernel", (400, 300), rng)
-    bias = initial_weight("bias", (1000,), rng)
-    gamma = initial_weight("gamma", (1000,), rng)
-    backward_gamma = initial_weight("backward_gamma", (1000,), rng)
-    conv = initial_weight("kernel", (5, 40, 30), rng)
-    assert all(w.dtype == np.float32 for w in (kernel, bias, gamma, conv))
-    assert kernel.std() == pytest.approx(1 / np.sqrt(400), rel=0.05)
-    assert conv.std() == pytest.approx(1 / np.sqrt(200), rel=0.05)
-    assert bias.std() == pytest.approx(0.1, rel=0.1)
-    assert gamma.mean() == pytest.approx(1, abs=0.02)
-    assert backward_gamma.mean() == pytest.approx(1, abs=0.02)
+def drawn(input_shape, layer):
+    """The weights a layer draws for itself, by name."""
+    step = explain_data(input_shape, [layer]).steps[0]
+    weights = step.layer.draw_weights(step.input_shape, np.random.default_rng(0))
+    return dict(zip((name for name, _ in step.layer.weight_shapes(step.input_shape)), weights))
+
+
+def test_each_layer_draws_its_weights_at_a_sensible_scale():
+    lstm = drawn([7, 400], {"LSTM": {"units": 300}})
+    assert all(w.dtype == np.float32 for w in lstm.values())
+    assert lstm["kernel"].std() == pytest.approx(1 / np.sqrt(400), rel=0.05)  # fan-in: the features
+    assert lstm["recurrent_kernel"].std() == pytest.approx(1 / np.sqrt(300), rel=0.05)  # fan-in: the units
+    assert lstm["bias"].std() == pytest.approx(0.1, rel=0.1)
+    gru = drawn([7, 40], {"GRU": {"units": 300}})
+    assert gru["bias"].shape == (2, 900) and gru["bias"].std() == pytest.approx(0.1, rel=0.1)  # a 2D bias is a bias
+    conv = drawn([50, 40], {"Conv1D": {"filters": 30, "kernel_size": 5}})
+    assert conv["kernel"].std() == pytest.approx(1 / np.sqrt(200), rel=0.05)  # fan-in: taps × channels
+    norm = drawn([7, 1000], "LayerNormalization")
+    assert norm["gamma"].mean() == pytest.approx(1, abs=0.02) and norm["beta"].std() == pytest.approx(0.1, rel=0.1)
+    both = drawn([7, 1000], {"Bidirectional": {"layer": {"LSTM": {"units": 300}}}})
+    assert both["backward_recurrent_kernel"].std() == pytest.approx(1 / np.sqrt(300), rel=0.05)
+    wrapped = drawn([3, 7, 1000], {"TimeDistributed": {"layer": "LayerNormalization"}})
+    assert wrapped["gamma"].mean() == pytest.approx(1, abs=0.02)
 
 
 # -- bindings ------------------------------------------------------------------------------------
@@ -251,12 +263,11 @@ def test_null_on_another_axis_binds_as_dim_n():
     assert run.output.shape == (2, 72)
 
 
-def test_bound_stack_replaces_free_sizes_only():
-    stack = stack_of(["time", "n"], ["Flatten"], {"time": None, "n": 12})
-    bound = bound_stack(stack, {"batch": 2, "time": 5})
-    assert bound.symbols == {"time": 5, "n": 12}
-    concrete = explain(bound)
-    assert concrete.output_shape[1].value == 60
+def test_the_run_binds_the_plans_own_layers():
+    explanation = explain(stack_of(["time", 2], [{"Reshape": {"target_shape": ["time", 2]}}, "Flatten"], {"time": None}))
+    reshape, flatten = bound_layers(explanation, {"batch": 2, "time": 5})
+    assert reshape.target_shape == [5, 2] and explanation.steps[0].layer.target_shape == ["time", 2]
+    assert flatten is explanation.steps[1].layer  # nothing to bind: the very layer explain built
 
 
 def test_fits_symbolically_but_not_at_the_bound_size():
@@ -266,7 +277,7 @@ def test_fits_symbolically_but_not_at_the_bound_size():
         run_stack(stack, bind={"time": 3})
     error = raised.value
     assert error.exit_code == EXIT_DOES_NOT_FIT == 1
-    assert "needs at least 5 steps" in error.title
+    assert "(batch, time-4, 2) would be (2, -1, 2)" in error.title and error.expected == "every size at least 1"
     notes = " ".join(error.notes)
     assert "batch=2" in notes and "time=3" in notes
     assert "--bind" in notes

@@ -28,9 +28,9 @@ from shapecli.shapes import Dim
 
 ANSI = "\x1b["
 ENV = {"COLUMNS": "200", "NO_COLOR": None, "FORCE_COLOR": None}
-RUN_KEYS = {"name", "seed", "bindings", "input_shape", "layers", "claims", "failed", "ok"}
+RUN_KEYS = {"name", "seed", "bindings", "input_shape", "layers", "sentences", "sentences_proven", "claims", "failed", "ok"}
 LAYER_KEYS = {"index", "type", "input_shape", "output_shape", "observed_shape", "claims"}
-CLAIM_KEYS = {"claim", "expected", "observed", "ok"}
+CLAIM_KEYS = {"claim", "kind", "proves", "expected", "observed", "ok"}
 FREE_TIME_STACK = "symbols:\n  time: null\ninput_shape: [time, 12]\nlayers:\n  - Flatten\n"
 
 
@@ -64,10 +64,11 @@ def test_run_addition_all_claims_hold():
     assert result.stderr == ""
     out = result.stdout
     total = claim_count("addition")
-    assert total == 14
+    assert total == 16
     assert out.strip().splitlines()[-1] == f"✓ {total} of {total} claims hold"
     verdicts = [line for line in out.splitlines() if line.startswith(("✓", "✗"))]
     assert len(verdicts) == total + 1  # one per claim, then the summary
+    assert "5 of 5 sentences of explain proven" in out
     assert all(v.startswith("✓") for v in verdicts)
     assert "✗" not in out
     assert "Addition encoder-decoder" in out
@@ -89,7 +90,7 @@ def test_run_table_names_every_layer_and_claim():
         assert title in out
     flat = " ".join(out.split())
     for claim in ("output shape", "params = sizes of the weights created",
-                  "equals the last step of the same layer with return_sequences=True",
+                  "equals the output after reading every step",
                   "all 4 steps equal the input vector", "sums to 1"):
         assert claim in flat
     assert "(batch, 4, 12) = (2, 4, 12)" in flat
@@ -306,7 +307,7 @@ def test_failing_shape_claim_exits_1(monkeypatch):
     verdicts = [line for line in result.stdout.splitlines() if line.startswith(("✓", "✗"))]
     assert any(v.startswith("✗") for v in verdicts)
     summary = " ".join(result.stdout.split("✗ ")[-1].split())
-    assert re.match(r"\d+ of 14 claims hold; \d+ failed: output shape", summary), summary
+    assert re.match(r"\d+ of 16 claims hold; \d+ failed: output shape", summary), summary
 
 
 def test_failing_claim_in_json_exits_1(monkeypatch):
@@ -342,7 +343,7 @@ def test_real_subprocess_run_addition():
     result = run_module("run", "addition")
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     out = result.stdout.decode()
-    assert out.strip().splitlines()[-1] == "✓ 14 of 14 claims hold"
+    assert out.strip().splitlines()[-1] == "✓ 16 of 16 claims hold"
     assert ANSI not in out + result.stderr.decode()
     assert result.stderr == b""
 
@@ -382,7 +383,8 @@ def test_overflow_prints_no_numpy_warnings():
     assert b"RuntimeWarning" not in result.stderr
     summary = result.stdout.decode().strip().splitlines()[-1]
     # ... and that is the only claim that fails: Flatten passes the NaNs on unchanged
-    assert summary == "✗ 11 of 12 claims hold; 1 failed: each group of 5 values along the last axis sums to 1"
+    assert summary == ("✗ 14 of 16 claims hold; 2 failed: each group of 5 values along the last axis sums to 1; "
+                       "… and every value is positive")
 
 
 def test_run_help_lists_the_options():

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 from ..activations import ACTIVATIONS, NOT_LAYER_ACTIVATIONS
+from ..claims import padding_counts
 from ..errors import ArgumentError, ShapeMismatch, describe_value, did_you_mean
+from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape
 
 REGISTRY: dict[str, type["Layer"]] = {}
@@ -293,6 +295,10 @@ class Layer:
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         raise NotImplementedError
 
+    def time_distributed_why(self, input_shape: Shape) -> str | None:
+        """The sentence for TimeDistributed(this layer) on `input_shape`, when the layer has its own."""
+        return None
+
     def hint_for_rank(self, wanted_rank: int) -> tuple[str, str] | None:
         """When the next layer wanted another rank: (what this layer did, the fix)."""
         return None
@@ -326,8 +332,30 @@ class Layer:
         return mask if self.keeps_mask() else None
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        """The testable sentences of `why`, checked on these numbers (a list of Claim)."""
+        """The sentence of `why`, checked on these numbers (a list of Claim backing WHY). Each expected
+        value is computed independently of `forward` (see shapecli.reference)."""
         return []
+
+    def mask_claims(self, x, y, weights: list, mask) -> list:
+        """The mask note, checked on an input with padded steps. By default the mask stops here, so
+        the layer reads padded values like any others."""
+        return [] if self.keeps_mask() else padding_counts(self, x, y, weights, mask)
+
+    def untested(self, which: str) -> str | None:
+        """Why a sentence (WHY or MASK) cannot be put to a numeric test, when it cannot."""
+        return None
+
+    # -- the run: weights drawn at random, sizes bound to numbers --------------------------
+    def draw_weights(self, input_shape: Shape, rng) -> list:
+        """Random weights in get_weights() order, at a sensible scale: each kernel ~ N(0, 1/fan_in)
+        (fan_in: all its axes but the last), each vector small."""
+        return [kernel_weight(shape, rng) if len(shape) > 1 else small_weight(shape, rng)
+                for _, shape in self.weight_shapes(input_shape)]
+
+    def bind(self, bindings: dict[str, int], input_shape: Shape = ()) -> "Layer":
+        """This layer with its free sizes bound to numbers (the run executes it). Raise ShapeMismatch
+        when the bound sizes break a condition the symbolic shape rule stated."""
+        return self
 
     def scratch_size(self, input_shape: Shape) -> Dim:
         """Values the forward needs beyond its output (for the memory estimate)."""
@@ -371,6 +399,17 @@ class Layer:
                 fix=fix,
             )
         return dim.value
+
+
+def kernel_weight(shape: tuple, rng):
+    fan_in = 1
+    for n in shape[:-1]:
+        fan_in *= n
+    return (rng.standard_normal(shape) / np.sqrt(max(fan_in, 1))).astype(np.float32)
+
+
+def small_weight(shape: tuple, rng):
+    return (0.1 * rng.standard_normal(shape)).astype(np.float32)
 
 
 def _show(value: Any) -> str:

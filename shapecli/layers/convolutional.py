@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..activations import activate
-from ..claims import exactly_equal
+from .. import reference
+from ..claims import exactly_equal, same_numbers
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
 from ..ops import dot_last
@@ -158,16 +159,25 @@ class Conv1D(ChannelsLayout, Layer):
         return self.last(activate(self.activation, y))
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        x, y = self.last(x), self.last(y)
-        if self.padding != "causal" or x.shape[1] < 2:
-            return []
-        t = x.shape[1] // 2
-        changed = x.copy()
-        changed[:, t + 1:] += 1.0
-        seen = t // self.strides + 1  # output j reads inputs up to j * strides
-        after = self.last(self.forward(self.last(changed), weights))
-        return [exactly_equal(f"causal: changing the inputs after step {t} leaves outputs 0..{seen - 1} unchanged",
-                              y[:, :seen], after[:, :seen])]
+        channels_first = self.channels_first
+        found = [same_numbers("each output step is its window of inputs times the kernel, summed (a plain loop over "
+                              "steps and taps, zeros read where the window leaves the sequence)",
+                              reference.conv1d(reference.steps_last(x, channels_first), weights[0],
+                                               weights[1] if self.use_bias else None, strides=self.strides,
+                                               dilation=self.dilation_rate, padding=self.padding, groups=self.groups,
+                                               activation=self.activation),
+                              reference.steps_last(y, channels_first), kind="Conv1D.window")]
+        steps = x.shape[2 if channels_first else 1]
+        if self.padding == "causal" and steps >= 2:
+            t = steps // 2
+            changed = reference.steps_last(x, channels_first).copy()
+            changed[:, t + 1:] += 1.0
+            seen = t // self.strides + 1  # output j reads inputs up to j * strides
+            after = reference.steps_last(self.forward(reference.steps_last(changed, channels_first), weights), channels_first)
+            found.append(exactly_equal(f"causal: changing the inputs after step {t} leaves outputs 0..{seen - 1} "
+                                       "unchanged", reference.steps_last(y, channels_first)[:, :seen], after[:, :seen],
+                                       kind="Conv1D.causal"))
+        return found
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         input_shape, output_shape = self.last(input_shape), self.last(output_shape)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..activations import activate
-from ..claims import exactly_equal, same_numbers
+from .. import reference
+from ..activations import ELEMENTWISE, activate
+from ..claims import WHY, Claim, exactly_equal, same_numbers
 from ..errors import NumericProblem, ShapeMismatch
 from ..lazy_numpy import np
 from ..ops import dot_last
@@ -11,6 +12,7 @@ from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
 )
+from .wrappers import TimeDistributed
 
 
 @register
@@ -56,16 +58,18 @@ class Dense(Layer):
         return activate(self.activation, y)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        if x.ndim != 3:
-            return []
-        from .wrappers import TimeDistributed
+        bias = weights[1] if self.use_bias else None
+        formula = f"{self.activation or 'linear'}(x·kernel{' + bias' if self.use_bias else ''})"
+        found = [same_numbers(f"equals {formula} computed position by position, with the same weights at each",
+                              reference.dense(x, weights[0], bias, self.activation), y, kind="Dense.each_position")]
+        if x.ndim == 3:
+            found.append(same_numbers("equals TimeDistributed(Dense) with the same weights",
+                                      TimeDistributed(layer=self).forward(x, weights), y, kind="Dense.time_distributed"))
+        return found
 
-        per_step = np.stack([self.forward(x[:, t], weights) for t in range(x.shape[1])], axis=1)
-        wrapped = TimeDistributed(layer=self).forward(x, weights)
-        return [
-            same_numbers("equals the same Dense applied step by step (a loop over time)", per_step, y),
-            same_numbers("equals TimeDistributed(Dense) with the same weights", wrapped, y),
-        ]
+    def time_distributed_why(self, input_shape: Shape) -> str:
+        return (f"the same Dense {input_shape[-1]}→{self.units} is applied at {each_step(input_shape[1])} "
+                "(weights shared across time)")
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         n_in = input_shape[-1]
@@ -94,12 +98,29 @@ class Activation(Layer):
         return activate(self.activation, x)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        sums = {"softmax": y, "log_softmax": np.exp(y)}.get(self.activation)
-        if sums is None:
+        name = self.activation
+        if name in (None, "linear"):
+            return [exactly_equal("passes every value through unchanged", x, y, kind="Activation.identity")]
+        if name == "softmax":
+            return [same_numbers(f"each group of {y.shape[-1]} values along the last axis sums to 1",
+                                 np.ones(y.shape[:-1]), y.sum(axis=-1), "1 everywhere", kind="Activation.sums_to_1"),
+                    Claim("… and every value is positive", "all > 0", f"{int(np.sum(y <= 0))} values ≤ 0",
+                          bool(np.all(y > 0)), "Activation.positive", WHY)]
+        if name == "log_softmax":
+            return [same_numbers(f"the exponentials of each group of {y.shape[-1]} values sum to 1",
+                                 np.ones(y.shape[:-1]), np.exp(y.astype(np.float64)).sum(axis=-1), "1 everywhere",
+                                 kind="Activation.sums_to_1")]
+        if not ELEMENTWISE.get(name, True):
             return []
-        what = "the exponentials of each group" if self.activation == "log_softmax" else "each group"
-        return [same_numbers(f"{what} of {y.shape[-1]} values along the last axis sums to 1",
-                             np.ones(y.shape[:-1]), sums.sum(axis=-1), "1 everywhere")]
+        turned = x.ravel()[::-1].reshape(x.shape)  # every value moved to another place, across groups too
+        return [exactly_equal(f"{name} acts on each value on its own: the input read backwards gives the same "
+                              "output read backwards", y.ravel()[::-1].reshape(y.shape), self.forward(turned, weights),
+                              kind="Activation.elementwise")]
+
+    def untested(self, which: str) -> str | None:
+        if which == WHY and self.activation == "sparsemax":
+            return "sparsemax as Keras computes it has no simple property to test; its numbers match Keras' fixtures"
+        return None
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
@@ -135,7 +156,7 @@ class Dropout(Layer):
         return x  # inference: Keras' Dropout is the identity unless training=True
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        return [exactly_equal("at inference the output is the input, unchanged", x, y)]
+        return [exactly_equal("at inference the output is the input, unchanged", x, y, kind="Dropout.identity")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return (
@@ -185,11 +206,18 @@ class Embedding(Layer):
     def output_mask(self, x, mask):
         return (x != 0) if self.mask_zero else None
 
+    def draw_weights(self, input_shape: Shape, rng) -> list:
+        return [(0.5 * rng.standard_normal((self.input_dim, self.output_dim))).astype(np.float32)]
+
     def claims(self, x, y, weights: list, mask=None) -> list:
-        one_hot = np.eye(self.input_dim, dtype=weights[0].dtype)[x.astype("int64")]
-        return [same_numbers(f"each output vector is row `id` of the {self.input_dim}×{self.output_dim} table: "
-                             "one_hot(id) · table, as a Dense without bias on one-hot ids",
-                             dot_last(one_hot, weights[0]), y)]
+        found = [exactly_equal(f"each output vector is row `id` of the {self.input_dim}×{self.output_dim} table",
+                               reference.lookup(x, weights[0]), y, kind="Embedding.lookup")]
+        if self.mask_zero:
+            handed_on = self.output_mask(x, mask)
+            handed_on = np.ones(x.shape, bool) if handed_on is None else handed_on
+            found.append(exactly_equal("the mask it hands on is false exactly where the id is 0 (padding)",
+                                       np.equal(x, 0), np.logical_not(handed_on), kind="Embedding.mask"))
+        return found
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:

@@ -74,15 +74,24 @@ class LayerNormalization(Layer):
         normalized = (x - mean) / np.sqrt(variance + np.asarray(self.epsilon, x.dtype))
         return (normalized * gamma + beta).astype(x.dtype)
 
+    def draw_weights(self, input_shape: Shape, rng) -> list:
+        return [(1 + 0.1 * rng.standard_normal(shape)).astype(np.float32) if name == "gamma" else
+                (0.1 * rng.standard_normal(shape)).astype(np.float32) for name, shape in self.weight_shapes(input_shape)]
+
     def claims(self, x, y, weights: list, mask=None) -> list:
-        axes, gamma, beta = self.gamma_beta(x, weights)
+        """Undo γ and β (written out here, not taken from the forward), then look at each group."""
+        axes = tuple(sorted(a if a >= 0 else x.ndim + a for a in (self.axis if isinstance(self.axis, list) else [self.axis])))
+        spread = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]
+        rest = list(weights)
+        gamma = rest.pop(0).astype(np.float64).reshape(spread) if self.scale else 1.0
+        beta = rest.pop(0).astype(np.float64).reshape(spread) if self.center else 0.0
         z = (y.astype(np.float64) - beta) / gamma
         variance = np.var(x.astype(np.float64), axis=axes)
         return [
             same_numbers("before γ and β, every group has mean 0", np.zeros(variance.shape), z.mean(axis=axes),
-                         "0", tolerance=1e-4),
+                         "0", tolerance=1e-4, kind="LayerNormalization.mean_0"),
             same_numbers("… and variance 1 (exactly var/(var + epsilon))", variance / (variance + self.epsilon),
-                         z.var(axis=axes), "var/(var+ε)", tolerance=1e-4),
+                         z.var(axis=axes), "var/(var+ε)", tolerance=1e-4, kind="LayerNormalization.variance_1"),
         ]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import reference
+from ..claims import exactly_equal, padding_ignored, same_numbers
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, boolean, choice, one_positive_int, optional, register
@@ -35,6 +37,13 @@ class MaxPooling1D(ChannelsLayout, Layer):
         windows = [padded[:, j:j + (out_len - 1) * self.stride + 1:self.stride] for j in range(self.pool_size)]
         return self.last(np.max(np.stack(windows), axis=0))
 
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        channels_first = self.channels_first
+        return [exactly_equal(f"each output step is the largest value of its window of {self.pool_size} real steps",
+                              reference.max_pool(reference.steps_last(x, channels_first), self.pool_size, self.stride,
+                                                 self.padding),
+                              reference.steps_last(y, channels_first), kind="MaxPooling1D.window")]
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         input_shape, output_shape = self.last(input_shape), self.last(output_shape)
         return (
@@ -60,6 +69,10 @@ class GlobalPooling1D(ChannelsLayout, Layer):
         y = self.pool(self.last(x), mask)
         return self.last(y) if self.keepdims else y
 
+    def pooled(self, y):
+        """The output as (batch, channels), with or without keepdims."""
+        return y.reshape(y.shape[0], -1)
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         steps = self.last(input_shape)[1]
         kept = "the steps axis is kept with size 1 (keepdims)" if self.keepdims else "the steps axis disappears"
@@ -72,6 +85,14 @@ class GlobalAveragePooling1D(GlobalPooling1D):
 
     def mask_note(self) -> str:
         return "only the real (unpadded) steps are averaged"
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        steps = reference.steps_last(x, self.channels_first)
+        return [same_numbers("each channel is the mean of its values over the steps (sum of the real steps ÷ their "
+                             "count)", reference.masked_mean(steps, mask), self.pooled(y), kind="GlobalAveragePooling1D.mean")]
+
+    def mask_claims(self, x, y, weights: list, mask) -> list:
+        return padding_ignored(self, x, y, weights, mask)
 
     def pool(self, x, mask):
         if mask is None:
@@ -87,3 +108,9 @@ class GlobalMaxPooling1D(GlobalPooling1D):
 
     def pool(self, x, mask):
         return np.max(x, axis=1, keepdims=self.keepdims)
+
+    def claims(self, x, y, weights: list, mask=None) -> list:
+        steps = reference.steps_last(x, self.channels_first)
+        largest = np.array([[max(steps[b, :, c]) for c in range(steps.shape[2])] for b in range(steps.shape[0])])
+        return [exactly_equal("each channel is its largest value over all the steps", largest.astype(steps.dtype),
+                              self.pooled(y), kind="GlobalMaxPooling1D.max")]

@@ -8,13 +8,16 @@ what is common to all three: walking the time axis, `return_sequences`,
 
 from __future__ import annotations
 
+from .. import reference
 from ..activations import activate
-from ..claims import same_numbers
+from ..claims import MASK, exactly_equal, padding_ignored, same_numbers
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
 from ..ops import dot_last, sigmoid_, tanh_
 from ..shapes import Dim, Shape
-from .base import Arg, Layer, activation, boolean, each_step, fraction, ignored, positive_int, register
+from .base import (
+    Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
+)
 
 
 class Cell:
@@ -141,6 +144,7 @@ RECURRENT_ARGUMENTS = {
     "return_state": Arg(boolean, False),
     "go_backwards": Arg(boolean, False),
     "stateful": Arg(boolean, False),
+    "zero_output_for_mask": Arg(boolean, False),
     "unroll": Arg(boolean, False, shown=False),
     "dropout": Arg(fraction, 0.0),
     "recurrent_dropout": Arg(fraction, 0.0),
@@ -217,7 +221,9 @@ class RNN(Layer):
 
     def mask_note(self) -> str:
         if self.return_sequences:
-            return "at padded steps the state is kept and the previous output repeated"
+            output = "the output is zeros (zero_output_for_mask)" if self.zero_output_for_mask else \
+                "the previous output repeated"
+            return f"at padded steps the state is kept and {output}"
         return "padded steps are skipped, so this is the state after the last real step"
 
     def scratch_size(self, input_shape: Shape) -> Dim:
@@ -243,26 +249,37 @@ class RNN(Layer):
             if mask is not None:
                 keep = mask[:, t, None]
                 new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
-                h = np.where(keep, h, 0 if zero_output_for_mask else last)
+                h = np.where(keep, h, 0 if zero_output_for_mask or self.zero_output_for_mask else last)
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
         return outputs if self.return_sequences else last
 
+    def draw_weights(self, input_shape: Shape, rng) -> list:
+        return [small_weight(shape, rng) if name == "bias" else kernel_weight(shape, rng)
+                for name, shape in self.weight_shapes(input_shape)]
+
     def claims(self, x, y, weights: list, mask=None) -> list:
-        found = []
-        if not self.return_sequences:
-            full = self.variant(return_sequences=True).forward(x, weights, mask)
-            found.append(same_numbers(
-                "equals the last step of the same layer with return_sequences=True", full[:, -1], y))
-        if self.go_backwards:
-            reversed_mask = None if mask is None else mask[:, ::-1]
-            forwards = self.variant(go_backwards=False).forward(x[:, ::-1], weights, reversed_mask)
-            found.append(same_numbers(
-                "go_backwards=True equals reading the reversed sequence forwards"
-                + ("; the steps come out in reversed time order (step 0 is after the last input step)"
-                   if self.return_sequences else ""),
-                forwards, y))
+        """Against the layer read sample by sample and step by step (reference.recurrent_loop)."""
+        outputs, _ = reference.recurrent_loop(self.cell, x, weights, backwards=self.go_backwards, mask=mask,
+                                              zeros_at_padding=self.zero_output_for_mask)
+        order = "last-to-first, " if self.go_backwards else ""
+        if self.return_sequences:
+            return [same_numbers(f"output k is the output after reading {order}step by step up to the k-th step read "
+                                 "(a plain loop, one step at a time)", outputs, y, kind="RNN.every_step")]
+        return [same_numbers(f"equals the output after reading every step {order}one at a time (a plain loop): "
+                             "only the last is passed on", outputs[:, -1], y, kind="RNN.last_step")]
+
+    def mask_claims(self, x, y, weights: list, mask) -> list:
+        found = padding_ignored(self, x, y, weights, mask)
+        if self.return_sequences:
+            read = mask[:, ::-1] if self.go_backwards else mask  # the mask in the order the steps are read
+            expected = y.copy()
+            for b, k in zip(*np.nonzero(~read)):
+                expected[b, k] = 0 if self.zero_output_for_mask or k == 0 else expected[b, k - 1]
+            what = "zeros" if self.zero_output_for_mask else "the previous output repeated"
+            found.append(exactly_equal(f"at padded steps the output is {what}", expected, y,
+                                       kind="RNN.padded_steps", backs=MASK))
         return found
 
     def hint_for_rank(self, wanted_rank: int) -> tuple[str, str] | None:

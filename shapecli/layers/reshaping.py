@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import reference
 from ..claims import exactly_equal
-from ..errors import ArgumentError, ShapeMismatch, describe_value
+from ..errors import ArgumentError, NumericProblem, ShapeMismatch, describe_value
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape, product
 from .base import Arg, Context, Layer, factor, positive_int, register, resolve_symbol
@@ -19,16 +20,16 @@ class Flatten(Layer):
     def output_shape(self, input_shape: Shape) -> Shape:
         return (input_shape[0], product(input_shape[1:]))
 
-    def channels_to_last(self, x):
-        """Keras' Flatten reads a channels_first input in channels-last order."""
-        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" and x.ndim > 2 else x
-
     def forward(self, x, weights: list, mask=None):
-        return self.channels_to_last(x).reshape(x.shape[0], -1)
+        if self.data_format == "channels_first" and x.ndim > 2:
+            x = np.moveaxis(x, 1, -1)  # Keras' Flatten reads a channels_first input in channels-last order
+        return x.reshape(x.shape[0], -1)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        order = "in channels-last order" if self.data_format == "channels_first" and x.ndim > 2 else "in order"
-        return [exactly_equal(f"keeps every value, {order} (row-major)", self.channels_to_last(x).ravel(), y.ravel())]
+        channels_first = self.data_format == "channels_first" and x.ndim > 2
+        order = "in channels-last order" if channels_first else "in order"
+        return [exactly_equal(f"keeps every value, {order} (row-major): an index map, value by value",
+                              reference.flatten(x, channels_first), y, kind="Flatten.order")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:
@@ -67,6 +68,8 @@ class Reshape(Layer):
         wanted = "(" + ", ".join(str(d) for d in self.target_shape) + ")"
         if -1 in self.target_shape:
             missing = total.divide_exactly(known)
+            if missing is None and known.is_known and not total.is_known:
+                missing = total // known.value  # Keras accepts it and checks the count when it runs
             if missing is None or missing == 0:
                 raise ShapeMismatch(
                     f"Reshape cannot fit {total} values per sample into {wanted}",
@@ -87,15 +90,45 @@ class Reshape(Layer):
             )
         return (input_shape[0], *target)
 
+    def divisor(self, input_shape: Shape) -> tuple[Dim, Dim] | None:
+        """(values per sample, the known part of the target) when -1 divides only for some sizes."""
+        if -1 not in self.target_shape:
+            return None
+        total, known = product(input_shape[1:]), product(Dim.of(d) for d in self.target_shape if d != -1)
+        return None if total.divide_exactly(known) is not None else (total, known)
+
+    def bind(self, bindings: dict[str, int], input_shape: Shape = ()) -> "Reshape":
+        condition = self.divisor(input_shape) if input_shape else None
+        if condition is not None:
+            total, known = (d.evaluate(bindings) for d in condition)
+            if total % known:
+                raise ShapeMismatch(
+                    f"Reshape needs {condition[0]} to be a multiple of {condition[1]}, and with these sizes it is "
+                    f"{total}", expected=f"a multiple of {known} values per sample", found=f"{total} values per sample",
+                    fix="bind sizes for which it divides (--bind NAME=VALUE)")
+        target = [bindings[d] if isinstance(d, str) else d for d in self.target_shape]
+        return self if target == self.target_shape else self.variant(target_shape=target)
+
     def forward(self, x, weights: list, mask=None):
+        values = x[0].size
+        known = -product(Dim.of(d) for d in self.target_shape).value if -1 in self.target_shape else values
+        if values % known:
+            raise NumericProblem(
+                f"Reshape to {tuple(self.target_shape)} needs a multiple of {known} values per sample, "
+                f"but this input has {values}",
+                expected=f"a multiple of {known} values per sample", found=f"{x.shape[1:]}: {values} values",
+                fix="bind sizes for which the count divides (--bind), or change target_shape")
         return x.reshape(x.shape[0], *self.target_shape)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        return [exactly_equal("keeps every value, in order (row-major)", x.ravel(), y.ravel())]
+        return [exactly_equal("keeps every value, in order (row-major)", x.ravel(), y.ravel(), kind="Reshape.order")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         total = product(input_shape[1:])
-        return f"regroups the same {total} values of each sample as {format_shape(output_shape[1:])} (order kept)"
+        condition = self.divisor(input_shape)
+        caveat = "" if condition is None else (f"; only when {condition[0]} is a multiple of {condition[1]}: Keras "
+                                               "checks it when the model runs")
+        return f"regroups the same {total} values of each sample as {format_shape(output_shape[1:])} (order kept){caveat}"
 
 
 def permutation(value: Any, name: str, ctx: Context) -> list[int]:
@@ -128,7 +161,7 @@ class Permute(Layer):
         axes = "abcdefghij"[:x.ndim]  # y's axis k is x's axis dims[k-1], spelled out as an einsum
         moved_axes = axes[0] + "".join(axes[d] for d in self.dims)
         return [exactly_equal(f"value x{list(index)} lands at y{list(moved)}, and so on for every value",
-                              np.einsum(f"{axes}->{moved_axes}", x), y)]
+                              np.einsum(f"{axes}->{moved_axes}", x), y, kind="Permute.moves")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         moves = ", ".join(f"axis {d}→{i + 1}" for i, d in enumerate(self.dims) if d != i + 1)
@@ -153,7 +186,8 @@ class RepeatVector(Layer):
         return np.repeat(x[:, None, :], self.n, axis=1)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        return [exactly_equal(f"all {self.n} steps equal the input vector", np.broadcast_to(x[:, None, :], y.shape), y)]
+        return [exactly_equal(f"all {self.n} steps equal the input vector", np.broadcast_to(x[:, None, :], y.shape), y,
+                              kind="RepeatVector.copies")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return f"copies the {format_shape(input_shape)} vector to {self.n} time steps, so a decoder gets one input per output step"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..claims import same_numbers
+from .. import reference
+from ..claims import MASK, exactly_equal, padding_ignored, same_numbers
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape
 from .base import Arg, Context, Layer, accepted, choice, each_step, register
-from .core import Dense
 from .recurrent import RNN
 
 
@@ -74,18 +74,19 @@ class TimeDistributed(Layer):
         y = self.layer.forward(x.reshape(batch * steps, *x.shape[2:]), weights)
         return y.reshape(batch, steps, *y.shape[1:])
 
+    def draw_weights(self, input_shape: Shape, rng) -> list:
+        return self.layer.draw_weights(self.step_shape(input_shape), rng)
+
     def claims(self, x, y, weights: list, mask=None) -> list:
         one_by_one = np.stack([self.layer.forward(x[:, t], weights) for t in range(x.shape[1])], axis=1)
-        return [same_numbers(f"equals {self.layer.title()} applied to each step separately, with the same weights",
-                             one_by_one, y)]
+        return [same_numbers(f"equals {self.layer.title()} applied to each step separately, with the same weights "
+                             "at every step", one_by_one, y, kind="TimeDistributed.each_step")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         steps = each_step(input_shape[1])
-        if isinstance(self.layer, Dense):
-            return (
-                f"the same Dense {input_shape[-1]}→{self.layer.units} is applied at {steps} "
-                "(weights shared across time)"
-            )
+        own = self.layer.time_distributed_why(input_shape)
+        if own is not None:
+            return own
         step_in = self.step_shape(input_shape)
         step_out = self.layer.output_shape(step_in)
         shared = " (weights shared across time)" if self.layer.weight_shapes(step_in) else ""
@@ -209,17 +210,31 @@ class Bidirectional(Layer):
     def forward(self, x, weights: list, mask=None):
         return MERGES[self.merge_mode][1](*self.directions(x, weights, mask))
 
+    def draw_weights(self, input_shape: Shape, rng) -> list:
+        return self.layer.draw_weights(input_shape, rng) + self.backward.draw_weights(input_shape, rng)
+
     def claims(self, x, y, weights: list, mask=None) -> list:
-        forward, backward = self.directions(x, weights, mask)
-        formula, merge = MERGES[self.merge_mode]
-        found = [same_numbers(f"{self.merge_mode} = {formula}, each direction run on its own", merge(forward, backward), y)]
+        """Each direction read step by step on its own, the backward one put back in time order, then
+        merged as the mode says."""
+        count = len(self.layer.weight_shapes((None, None, Dim.of(x.shape[-1]))))
+        sequences = self.layer.return_sequences
+        forward, _ = reference.recurrent_loop(self.layer.cell, x, weights[:count], mask=mask, zeros_at_padding=sequences)
+        backward, _ = reference.recurrent_loop(self.backward.cell, x, weights[count:], backwards=True, mask=mask,
+                                               zeros_at_padding=sequences)
+        steps = x.shape[1]
+        if sequences:
+            backward = backward[:, [steps - 1 - t for t in range(steps)]]  # the output for step t, at t
+        else:
+            forward, backward = forward[:, -1], backward[:, -1]
+        return [same_numbers(f"{self.merge_mode} = {MERGES[self.merge_mode][0]}, each direction read step by step on its own"
+                             + (" (the backward one turned back into time order)" if sequences else ""),
+                             reference.merge(self.merge_mode, forward, backward), y, kind="Bidirectional.merge")]
+
+    def mask_claims(self, x, y, weights: list, mask) -> list:
+        found = padding_ignored(self, x, y, weights, mask)
         if self.layer.return_sequences:
-            reader = self.backward.variant(go_backwards=False, return_sequences=True)
-            reversed_mask = None if mask is None else mask[:, ::-1]
-            plain = reader.forward(x[:, ::-1], self.split(x, weights)[1], reversed_mask,
-                                   zero_output_for_mask=True)[:, ::-1]
-            found.append(same_numbers("the backward half at step t is the backward reader's output for step t "
-                                      "(its sequence is turned back into time order)", plain, backward))
+            found.append(exactly_equal("the outputs at padded steps are zeros", np.zeros(int(np.sum(~mask)) * y.shape[-1]),
+                                       y[~mask].ravel(), kind="Bidirectional.zeros_at_padding", backs=MASK))
         return found
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:

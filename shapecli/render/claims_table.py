@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..claims import Claim
+from ..claims import Claim, sentences
 from ..numeric import Run
 from ..shapes import shape_to_json
 
@@ -38,6 +38,13 @@ def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None
                           claim.name, claim.expected, claim.observed)
         table.add_section()
     console.print(table)
+    said = sentences(run, claims)
+    unproven = [s for s in said if not s.proven]
+    console.print(Text(f"{len(said) - len(unproven)} of {len(said)} sentences of explain proven"
+                       + ("; not proven:" if unproven else "")))
+    for sentence in unproven:
+        console.print(Text.assemble(f"  layer {sentence.index}, {sentence.layer}: ", (sentence.text, "italic"),
+                                    (f" — {sentence.reason}", "dim")))
     every = [c for layer_claims in claims for c in layer_claims]
     failed = [c for c in every if not c.ok]
     summary = Text.assemble(("✓ " if not failed else "✗ ", "green" if not failed else "bold red"),
@@ -49,6 +56,7 @@ def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None
 
 def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
     every = [c for layer_claims in claims for c in layer_claims]
+    said = sentences(run, claims)
     return {
         "name": run.explanation.stack.name,
         "seed": run.seed,
@@ -61,11 +69,14 @@ def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
                 "input_shape": shape_to_json(layer_run.step.input_shape),
                 "output_shape": shape_to_json(layer_run.step.output_shape),
                 "observed_shape": list(layer_run.output.shape),
-                "claims": [{"claim": c.name, "expected": c.expected, "observed": c.observed, "ok": c.ok}
-                           for c in layer_claims],
+                "claims": [{"claim": c.name, "kind": c.kind, "proves": c.backs, "expected": c.expected,
+                            "observed": c.observed, "ok": c.ok} for c in layer_claims],
             }
             for layer_run, layer_claims in zip(run.layers, claims)
         ],
+        "sentences": [{"index": s.index, "which": s.which, "text": s.text, "proven": s.proven, "reason": s.reason}
+                      for s in said],
+        "sentences_proven": sum(s.proven for s in said),
         "claims": len(every),
         "failed": sum(not c.ok for c in every),
         "ok": all(c.ok for c in every),
