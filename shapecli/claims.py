@@ -41,14 +41,31 @@ class Sentence:
     reason: str | None = None  # when not proven
 
 
+CHUNK = 1 << 14  # values compared at a time: a claim's comparison needs little memory beside its arrays
+
+
 def difference(expected, observed):
-    """|expected − observed| per value, where equal values (the same infinity, NaN and NaN) differ by 0
-    and a NaN against a number differs by infinity."""
+    """|expected − observed| per value (float64), where equal values (the same infinity, NaN and NaN)
+    differ by 0 and a NaN against a number differs by infinity."""
     a, b = expected.astype(np.float64), observed.astype(np.float64)
     with np.errstate(invalid="ignore"):
         gap = np.abs(a - b)
     same = (a == b) | (np.isnan(a) & np.isnan(b))
     return np.where(same, 0.0, np.where(np.isnan(gap), np.inf, gap))
+
+
+def _chunks(expected, observed):
+    a, b = np.ravel(expected), np.ravel(observed)
+    for start in range(0, a.size, CHUNK):
+        yield difference(a[start:start + CHUNK], b[start:start + CHUNK])
+
+
+def max_difference(expected, observed) -> float:
+    return max((float(gap.max()) for gap in _chunks(expected, observed)), default=0.0)
+
+
+def count_differing(expected, observed) -> int:
+    return sum(int(np.count_nonzero(gap)) for gap in _chunks(expected, observed))
 
 
 def same_numbers(name: str, expected, observed, expected_text: str = "identical", tolerance: float = TOLERANCE,
@@ -57,7 +74,7 @@ def same_numbers(name: str, expected, observed, expected_text: str = "identical"
     expected, observed = np.asarray(expected), np.asarray(observed)
     if expected.shape != observed.shape:
         return Claim(name, f"{expected_text}, shape {expected.shape}", f"shape {observed.shape}", False, kind, backs)
-    diff = float(np.max(difference(expected, observed))) if expected.size else 0.0
+    diff = max_difference(expected, observed)
     bound = f"max |diff| ≤ {tolerance:g}"
     return Claim(name, bound if expected_text == "identical" else f"{expected_text}, {bound}",
                  f"max |diff| = {diff:.1e}", diff <= tolerance, kind, backs)
@@ -68,7 +85,7 @@ def exactly_equal(name: str, expected, observed, expected_text: str = "identical
     expected, observed = np.asarray(expected), np.asarray(observed)
     if expected.shape != observed.shape:
         return Claim(name, expected_text, f"shape {observed.shape} vs {expected.shape}", False, kind, backs)
-    differing = int(np.count_nonzero(difference(expected, observed)))
+    differing = count_differing(expected, observed)
     ok = differing == 0
     return Claim(name, expected_text, "identical" if ok else f"{differing} values differ", ok, kind, backs)
 
@@ -76,7 +93,7 @@ def exactly_equal(name: str, expected, observed, expected_text: str = "identical
 def some_differ(name: str, before, after, *, kind: str, backs: str | None = MASK) -> Claim:
     """The output moved: at least one value differs."""
     before, after = np.asarray(before), np.asarray(after)
-    differing = int(np.count_nonzero(difference(before, after))) if before.shape == after.shape else before.size
+    differing = count_differing(before, after) if before.shape == after.shape else before.size
     return Claim(name, "some values change", f"{differing} of {before.size} values change", differing > 0, kind, backs)
 
 

@@ -22,7 +22,7 @@ DEFAULT_FREE_SIZE = 8
 DEFAULT_SEED = 0
 DEFAULT_MAX_MEMORY = 1 << 30  # 1 GiB
 BYTES_PER_VALUE = 4  # float32 (and int32 token ids)
-VALUES_KEPT_PER_OUTPUT = 3  # each output, the arrays a claim recomputes, and the work buffers
+FIXED_WORK = 1 << 20  # bytes any claim may use whatever the sizes (comparisons go by chunks of claims.CHUNK)
 
 
 @dataclass
@@ -108,35 +108,44 @@ def bound_layers(explanation: Explanation, bindings: dict[str, int]) -> list:
 
 
 # -- memory --------------------------------------------------------------------------
-def memory_estimate(explanation: Explanation, bindings: dict[str, int]) -> list[tuple[Step, int]]:
-    """Bytes each layer needs: its weights, plus its output (kept, recomputed by claims, worked on)."""
-    estimate = []
+@dataclass
+class LayerMemory:
+    step: Step
+    kept: int  # bytes held for the whole run: the layer's weights and its output
+    working: int  # bytes needed on top while its forward runs and while its claims are checked
+
+
+def memory_estimate(explanation: Explanation, bindings: dict[str, int]) -> tuple[int, list[LayerMemory]]:
+    """(total bytes, per layer): the input, every layer's weights and output (all are kept for the claims
+    and the dump), and the largest working space of any one layer (the layers run one at a time)."""
+    def values(shape) -> int:
+        count = 1
+        for dim in shape:
+            count *= dim.evaluate(bindings)
+        return count
+
+    layers = []
     for step in explanation.steps:
-        weights = step.params
-        outputs = 1
-        for dim in step.output_shape:
-            outputs *= dim.evaluate(bindings)
-        work = step.layer.scratch_size(step.input_shape).evaluate(bindings)
-        estimate.append((step, BYTES_PER_VALUE * (weights + VALUES_KEPT_PER_OUTPUT * outputs + work)))
-    return estimate
+        output = values(step.output_shape)
+        working = step.layer.working_size(step.input_shape, step.output_shape).evaluate(bindings)
+        layers.append(LayerMemory(step, BYTES_PER_VALUE * (step.params + output), BYTES_PER_VALUE * working))
+    total = BYTES_PER_VALUE * values(explanation.input_shape) + sum(m.kept for m in layers)
+    return total + max(m.working for m in layers) + FIXED_WORK, layers
 
 
 def check_memory(explanation: Explanation, bindings: dict[str, int], budget: int) -> None:
-    estimate = memory_estimate(explanation, bindings)
-    inputs = 1
-    for dim in explanation.input_shape:
-        inputs *= dim.evaluate(bindings)
-    total = sum(n for _, n in estimate) + BYTES_PER_VALUE * inputs
+    total, layers = memory_estimate(explanation, bindings)
     if total <= budget:
         return
-    worst, worst_bytes = max(estimate, key=lambda pair: pair[1])
+    worst = max(layers, key=lambda m: m.kept + m.working)
+    step = worst.step
     raise StackError(
         f"running this stack would need about {human_bytes(total)}, over the {human_bytes(budget)} budget",
         EXIT_UNREADABLE,
-        worst.entry.mark,
+        step.entry.mark,
         expected=f"at most {human_bytes(budget)} (--max-memory)",
-        found=f"about {human_bytes(total)}; the largest part is layer {worst.index}, {worst.layer.title()}: "
-              f"{human_bytes(worst_bytes)} ({worst.params:,} weights, output {format_shape(worst.output_shape)})",
+        found=f"about {human_bytes(total)}; the largest part is layer {step.index}, {step.layer.title()}: "
+              f"{human_bytes(worst.kept + worst.working)} ({step.params:,} weights, output {format_shape(step.output_shape)})",
         fix="bind smaller sizes (--bind batch=1, --bind time=…), or raise --max-memory",
     )
 
@@ -171,7 +180,7 @@ def make_input(explanation: Explanation, bindings: dict[str, int], rng):
     min(2b, length-1) padding zeros (and has no other zero), so that every mask note can be tested."""
     shape = tuple(d.evaluate(bindings) for d in explanation.input_shape)
     if not explanation.input_dtype.startswith("int"):
-        return rng.standard_normal(shape).astype(np.float32)
+        return rng.standard_normal(shape, dtype=np.float32)
     first = explanation.steps[0].layer
     vocabulary = first.vocabulary()
     if not first.creates_mask() or vocabulary < 2:

@@ -17,8 +17,9 @@ import pytest
 from shapecli.errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, StackError
 from shapecli.numeric import (
     DEFAULT_BATCH, DEFAULT_FREE_SIZE, bind_sizes, bound_layers, check_memory, dump_arrays, free_symbols,
-    make_input, memory_estimate, parse_binding, parse_memory, run_stack, weights_from_arrays, write_dump,
+    FIXED_WORK, make_input, memory_estimate, parse_binding, parse_memory, run_plan, run_stack, weights_from_arrays, write_dump,
 )
+from shapecli.claims import check_run
 from shapecli.engine import explain
 
 from .helpers import explain_data
@@ -372,7 +373,7 @@ def test_budget_boundary_is_inclusive():
     stack = load_stack("addition")
     explanation = explain(stack)
     bindings = bind_sizes(explanation, {})
-    total = sum(n for _, n in memory_estimate(explanation, bindings)) + 4 * 2 * 7 * 12
+    total, _ = memory_estimate(explanation, bindings)
     check_memory(explanation, bindings, total)  # exactly at the budget: allowed
     with pytest.raises(StackError):
         check_memory(explanation, bindings, total - 1)
@@ -381,19 +382,44 @@ def test_budget_boundary_is_inclusive():
 
 def test_bigger_binding_raises_the_estimate():
     explanation = explain(load_stack("stacked-lstm"))
-    small = sum(n for _, n in memory_estimate(explanation, {"batch": 2, "time": 8}))
-    large = sum(n for _, n in memory_estimate(explanation, {"batch": 2, "time": 80}))
-    assert large > 5 * small / 2
+    small, _ = memory_estimate(explanation, {"batch": 2, "time": 800})
+    large, _ = memory_estimate(explanation, {"batch": 2, "time": 8000})
+    assert large > 5 * small
     with pytest.raises(StackError):
         run_stack(load_stack("stacked-lstm"), bind={"time": 10**7})
 
 
-def test_estimate_is_close_to_the_real_bytes():
+def test_estimate_counts_every_kept_array_once():
     run = run_stack(load_stack("addition"))
-    estimate = sum(n for _, n in memory_estimate(run.explanation, run.bindings)) + run.input.nbytes
-    kept = run.input.nbytes + sum(
-        np.asarray(r.output).nbytes + sum(np.asarray(w).nbytes for w in r.weights) for r in run.layers)
-    assert kept / 3 <= estimate <= kept * 3
+    total, layers = memory_estimate(run.explanation, run.bindings)
+    for layer_run, memory in zip(run.layers, layers):
+        assert memory.kept == np.asarray(layer_run.output).nbytes + sum(np.asarray(w).nbytes for w in layer_run.weights)
+    kept = run.input.nbytes + sum(m.kept for m in layers)
+    assert total == kept + max(m.working for m in layers) + FIXED_WORK
+
+
+@pytest.mark.parametrize("data", [
+    {"input_shape": [20], "layers": [{"Embedding": {"input_dim": 50_000, "output_dim": 64, "mask_zero": True}},
+                                     {"LSTM": {"units": 32}}, {"Dense": {"units": 1}}]},
+    {"input_shape": [60, 16], "layers": [{"Bidirectional": {"layer": {"GRU": {"units": 32, "return_sequences": True}}}},
+                                         {"Conv1D": {"filters": 32, "kernel_size": 5, "padding": "causal"}}, "Flatten"]},
+    {"input_shape": [40], "layers": [{"Embedding": {"input_dim": 300, "output_dim": 64, "mask_zero": True}},
+                                     {"LSTM": {"units": 32, "return_sequences": True}}, "GlobalAveragePooling1D"]},
+    {"input_shape": [10, 30, 16], "layers": [{"TimeDistributed": {"layer": {"Conv1D": {"filters": 32, "kernel_size": 3}}}},
+                                             {"TimeDistributed": {"layer": "Flatten"}}, {"Dense": {"units": 64}}]},
+])
+def test_the_estimate_bounds_the_real_peak_of_run_and_its_claims(data):
+    """tracemalloc sees every NumPy array; the run and all its claims stay within the estimate."""
+    explanation = explain(stack_from_data(data))
+    check_run(run_plan(explanation, {"batch": 1}))  # the first run imports what runs need
+    estimate, _ = memory_estimate(explanation, bind_sizes(explanation, {"batch": 8}))
+    tracemalloc.start()
+    try:
+        check_run(run_plan(explanation, {"batch": 8}))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate
 
 
 # -- input dtypes ----------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from ..activations import ACTIVATIONS, NOT_LAYER_ACTIVATIONS
 from ..claims import padding_counts
 from ..errors import ArgumentError, ShapeMismatch, describe_value, did_you_mean
 from ..lazy_numpy import np
-from ..shapes import Dim, Shape, format_shape
+from ..shapes import Dim, Shape, format_shape, product
 
 REGISTRY: dict[str, type["Layer"]] = {}
+WORK_PER_INPUT, WORK_PER_OUTPUT = 4, 8  # float32-sized values per input and output value, while claims run
 
 
 
@@ -361,6 +362,13 @@ class Layer:
         """Values the forward needs beyond its output (for the memory estimate)."""
         return Dim.of(0)
 
+    def working_size(self, input_shape: Shape, output_shape: Shape) -> Dim:
+        """Values needed beside the kept ones while the layer runs and its claims are checked: the
+        forward's scratch, and what a claim makes — an input with padding nudged, a reference output in
+        float64, the forward run again (measured: benchmarks/memory.py)."""
+        return self.scratch_size(input_shape) + WORK_PER_INPUT * product(input_shape) + \
+            WORK_PER_OUTPUT * product(output_shape)
+
     def config(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in self.arguments}
 
@@ -401,15 +409,23 @@ class Layer:
         return dim.value
 
 
+def normal(shape: tuple, rng, scale: float, mean: float = 0.0):
+    """float32 N(mean, scale²), drawn as float32 (no float64 copy of a large table)."""
+    w = rng.standard_normal(shape, dtype=np.float32)
+    w *= scale
+    w += mean
+    return w
+
+
 def kernel_weight(shape: tuple, rng):
     fan_in = 1
     for n in shape[:-1]:
         fan_in *= n
-    return (rng.standard_normal(shape) / np.sqrt(max(fan_in, 1))).astype(np.float32)
+    return normal(shape, rng, 1 / max(fan_in, 1) ** 0.5)
 
 
 def small_weight(shape: tuple, rng):
-    return (0.1 * rng.standard_normal(shape)).astype(np.float32)
+    return normal(shape, rng, 0.1)
 
 
 def _show(value: Any) -> str:

@@ -10,7 +10,8 @@ from ..lazy_numpy import np
 from ..ops import dot_last
 from ..shapes import Dim, Shape, format_shape
 from .base import (
-    Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, optional, positive_int, register,
+    Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, normal, optional, positive_int,
+    register,
 )
 from .wrappers import TimeDistributed
 
@@ -207,7 +208,7 @@ class Embedding(Layer):
         return (x != 0) if self.mask_zero else None
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
-        return [(0.5 * rng.standard_normal((self.input_dim, self.output_dim))).astype(np.float32)]
+        return [normal((self.input_dim, self.output_dim), rng, 0.5)]
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         found = [exactly_equal(f"each output vector is row `id` of the {self.input_dim}×{self.output_dim} table",

@@ -7,7 +7,7 @@ from ..claims import same_numbers
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
 from ..shapes import Shape, format_shape
-from .base import Arg, Layer, boolean, ignored, int_or_int_list, non_negative, register
+from .base import Arg, Layer, boolean, ignored, int_or_int_list, non_negative, normal, register
 
 
 @register
@@ -75,8 +75,8 @@ class LayerNormalization(Layer):
         return (normalized * gamma + beta).astype(x.dtype)
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
-        return [(1 + 0.1 * rng.standard_normal(shape)).astype(np.float32) if name == "gamma" else
-                (0.1 * rng.standard_normal(shape)).astype(np.float32) for name, shape in self.weight_shapes(input_shape)]
+        return [normal(shape, rng, 0.1, mean=1.0 if name == "gamma" else 0.0)
+                for name, shape in self.weight_shapes(input_shape)]
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         """Undo γ and β (written out here, not taken from the forward), then look at each group."""
