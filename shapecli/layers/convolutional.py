@@ -20,9 +20,9 @@ def data_format_arg(value, name, ctx):
 
 
 class ChannelsLayout:
-    """`data_format` of the 1D layers: (batch, steps, channels) by default (Keras' channels_last), or
-    (batch, channels, steps). Shape rules and forwards are written channels-last; a channels_first
-    tensor is seen through `last`, which swaps the two axes (and swapping again turns it back)."""
+    """`data_format` of the convolution and pooling layers: (batch, *steps, channels) by default (Keras'
+    channels_last), or (batch, channels, *steps). Shape rules and forwards are written channels-last: a
+    channels_first shape or array is read through `last` and its result given back through `back`."""
 
     data_format: str | None
 
@@ -35,13 +35,22 @@ class ChannelsLayout:
         return "(batch, channels, steps)" if self.channels_first else "(batch, steps, channels)"
 
     def last(self, shape_or_array):
-        """A 3D shape or array in channels-last order (its own inverse)."""
+        """(batch, channels, *steps) → (batch, *steps, channels), for any rank; unchanged for channels_last."""
         if not self.channels_first:
             return shape_or_array
         if isinstance(shape_or_array, tuple):
-            batch, *rest = shape_or_array
-            return (batch, *rest[::-1])
-        return shape_or_array.swapaxes(1, 2)
+            batch, channels, *steps = shape_or_array
+            return (batch, *steps, channels)
+        return np.moveaxis(shape_or_array, 1, -1)
+
+    def back(self, shape_or_array):
+        """The inverse of `last`: a channels-last result in the layer's own layout."""
+        if not self.channels_first:
+            return shape_or_array
+        if isinstance(shape_or_array, tuple):
+            batch, *steps, channels = shape_or_array
+            return (batch, channels, *steps)
+        return np.moveaxis(shape_or_array, -1, 1)
 
 
 def sliding_length(length: Dim, window: int, stride: int, padding: str, layer: Layer) -> Dim:
@@ -125,7 +134,7 @@ class Conv1D(ChannelsLayout, Layer):
                           "for (batch, time, steps, channels) wrap it in TimeDistributed")
         self.channels(input_shape)
         length = sliding_length(self.last(input_shape)[1], self.span, self.strides, self.padding, self)
-        return self.last((input_shape[0], length, Dim.of(self.filters)))
+        return self.back((input_shape[0], length, Dim.of(self.filters)))
 
     def weight_shapes(self, input_shape: Shape) -> list:
         weights = [("kernel", (self.kernel_size, self.channels(input_shape) // self.groups, self.filters))]
@@ -156,7 +165,7 @@ class Conv1D(ChannelsLayout, Layer):
                     window[..., g * group_in:(g + 1) * group_in], kernel[tap, :, g * group_out:(g + 1) * group_out])
         if self.use_bias:
             y += weights[1]
-        return self.last(activate(self.activation, y))
+        return self.back(activate(self.activation, y))
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         channels_first = self.channels_first

@@ -27,7 +27,7 @@ class MaxPooling1D(ChannelsLayout, Layer):
     def output_shape(self, input_shape: Shape) -> Shape:
         self.require_rank(input_shape, 3, self.layout, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
         batch, steps, channels = self.last(input_shape)
-        return self.last((batch, sliding_length(steps, self.pool_size, self.stride, self.padding, self), channels))
+        return self.back((batch, sliding_length(steps, self.pool_size, self.stride, self.padding, self), channels))
 
     def forward(self, x, weights: list, mask=None):
         x = self.last(x)
@@ -35,7 +35,7 @@ class MaxPooling1D(ChannelsLayout, Layer):
         padded = np.pad(x, ((0, 0), (left, right), (0, 0)), constant_values=-np.inf)
         out_len = (padded.shape[1] - self.pool_size) // self.stride + 1
         windows = [padded[:, j:j + (out_len - 1) * self.stride + 1:self.stride] for j in range(self.pool_size)]
-        return self.last(np.max(np.stack(windows), axis=0))
+        return self.back(np.max(np.stack(windows), axis=0))
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         channels_first = self.channels_first
@@ -63,11 +63,11 @@ class GlobalPooling1D(ChannelsLayout, Layer):
     def output_shape(self, input_shape: Shape) -> Shape:
         self.require_rank(input_shape, 3, self.layout, fix="for (batch, time, steps, channels) wrap it in TimeDistributed")
         batch, _, channels = self.last(input_shape)
-        return self.last((batch, Dim.of(1), channels)) if self.keepdims else (batch, channels)
+        return self.back((batch, Dim.of(1), channels)) if self.keepdims else (batch, channels)
 
     def forward(self, x, weights: list, mask=None):
         y = self.pool(self.last(x), mask)
-        return self.last(y) if self.keepdims else y
+        return self.back(y) if self.keepdims else y
 
     def pooled(self, y):
         """The output as (batch, channels), with or without keepdims."""
