@@ -102,10 +102,15 @@ def has_padding(mask) -> bool:
     return mask is not None and not bool(np.all(mask))
 
 
+def spread(mask, x):
+    """A mask over x's leading axes, shaped to broadcast over all of x."""
+    mask = np.asarray(mask)
+    return mask.reshape(mask.shape + (1,) * (x.ndim - mask.ndim))
+
+
 def nudged(x, where):
     """x with PADDING_NUDGE added at the positions `where` marks (a mask over x's leading axes)."""
-    where = np.asarray(where).reshape(where.shape + (1,) * (x.ndim - where.ndim))
-    return x + np.where(where, np.asarray(PADDING_NUDGE, x.dtype), np.asarray(0, x.dtype))
+    return x + np.where(spread(where, x), np.asarray(PADDING_NUDGE, x.dtype), np.asarray(0, x.dtype))
 
 
 def padding_ignored(layer, x, y, weights, mask, what: str = "the output") -> list[Claim]:

@@ -533,14 +533,11 @@ def test_unknown_argument_in_block_style_points_at_the_key():
     assert_points_at(error, text, "retrun_sequences")
 
 
-def test_embedding_input_length_explains_keras_3_removed_it():
+def test_embedding_input_length_is_read_as_keras_3_reads_it():
     text = "input_shape: [20]\nlayers:\n  - Embedding: {input_dim: 100, output_dim: 8, input_length: 20}\n"
-    error = error_of(text)
-    assert error.exit_code == EXIT_UNREADABLE
-    assert error.title == "Embedding has no argument `input_length`"
-    assert error.fix.startswith("Keras 3 removed `input_length`")
-    assert "input_shape" in error.fix
-    assert_points_at(error, text, "input_length")
+    explanation = explain(read_stack_text(text, "s.yaml"))
+    assert explanation.steps[0].layer.notes() == [
+        "input_length is Keras 2's: Keras 3 accepts it and ignores it — the number of ids comes from input_shape"]
 
 
 def test_missing_required_argument():

@@ -197,6 +197,7 @@ class Arg:
     default: Any = REQUIRED
     shown: bool = True  # appears in the layer's title when not the default
     raw: bool = False  # the converter takes the stack file Item (wrappers' `layer`)
+    note: str | None = None  # said when the argument is given (Keras 2 names Keras 3 still accepts, …)
 
 
 def ignored(*names: str, default: Any = None) -> dict[str, Arg]:
@@ -204,10 +205,12 @@ def ignored(*names: str, default: Any = None) -> dict[str, Arg]:
     return {n: Arg(accepted, default, shown=False) for n in names}
 
 
-COMMON_ARGUMENTS = {
+COMMON_ARGUMENTS = {  # keras.layers.Layer's own arguments, which every layer takes
     "name": Arg(text, None, shown=False),
     "trainable": Arg(accepted, True, shown=False),
     "dtype": Arg(accepted, None, shown=False),
+    "autocast": Arg(accepted, True, shown=False),
+    "activity_regularizer": Arg(accepted, None, shown=False),
 }
 
 
@@ -239,7 +242,12 @@ class Layer:
             else:
                 value = arg.default
             setattr(self, key, value)
+        self.given = frozenset(kwargs)
         self.check()
+
+    def notes(self) -> list[str]:
+        """What to tell about the arguments given (deprecated names and what Keras 3 does with them)."""
+        return [arg.note for key, arg in self.all_arguments().items() if arg.note and key in self.given]
 
     @property
     def keras_name(self) -> str:

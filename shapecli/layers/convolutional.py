@@ -11,7 +11,7 @@ from ..ops import dot_last
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
 
-_data_format_choice = choice("channels_last", "channels_first", None)
+_data_format_choice = choice("channels_last", "channels_first", None, lowercase=True)
 
 
 def data_format_arg(value, name, ctx):

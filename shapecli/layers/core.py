@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from .. import reference
 from ..activations import ELEMENTWISE, activate
-from ..claims import WHY, Claim, exactly_equal, same_numbers
-from ..errors import NumericProblem, ShapeMismatch
+from ..claims import WHY, Claim, exactly_equal, same_numbers, some_differ, spread
+from ..errors import ArgumentError, NumericProblem, ShapeMismatch, describe_value
 from ..lazy_numpy import np
 from ..ops import dot_last
 from ..shapes import Dim, Shape, format_shape
 from .base import (
-    Arg, Layer, activation, each_step, plural, boolean, fraction, ignored, int_or_int_list, normal, optional, positive_int,
+    Arg, Layer, accepted, activation, each_step, plural, boolean, fraction, ignored, normal, optional, positive_int,
     register,
 )
 from .wrappers import TimeDistributed
@@ -139,11 +139,25 @@ class Activation(Layer):
         return f"applies {self.activation} to every value on its own; shape unchanged"
 
 
+def noise_shape(value, name: str, ctx) -> list:
+    """Keras' rule: a list of positive sizes, where null takes the input's size on that axis."""
+    if not isinstance(value, list):
+        raise ArgumentError(name, f"`{name}` must be a list, one entry per axis of the input (batch included)",
+                            expected="a list such as [null, 1, 4] (null: the input's size on that axis)",
+                            found=describe_value(value))
+    for i, v in enumerate(value):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
+            raise ArgumentError(name, f"each entry of `{name}` must be a positive size or null",
+                                expected="a positive integer, or null for the input's size on that axis",
+                                found=describe_value(v), item=i)
+    return list(value)
+
+
 @register
 class Dropout(Layer):
     arguments = {
         "rate": Arg(fraction),
-        "noise_shape": Arg(optional(int_or_int_list), None, shown=False),
+        "noise_shape": Arg(optional(noise_shape), None, shown=False),
         **ignored("seed"),
     }
 
@@ -161,9 +175,22 @@ class Dropout(Layer):
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return (
-            f"in training, zeroes a random {self.rate * 100:g}% of values (scaling the rest up); "
+            f"in training, zeroes a random {self.rate * 100:g}% of values (scaling the rest up){self.pattern(input_shape)}; "
             "at inference it passes the input through unchanged"
         )
+
+    def pattern(self, input_shape: Shape) -> str:
+        """What noise_shape does to the pattern of zeros, in words."""
+        if self.noise_shape is None:
+            return ""
+        sizes = [Dim.of(n) if n is not None else input_shape[i] if i < len(input_shape) else Dim.of(1)
+                 for i, n in enumerate(self.noise_shape)]
+        shown = format_shape(tuple(sizes))
+        if len(sizes) != len(input_shape) or any(n != 1 and n != d for n, d in zip(sizes, input_shape)):
+            return (f" — but noise_shape {shown} cannot be spread over {format_shape(input_shape)}, so training "
+                    "would fail (Keras checks it only then)")
+        shared = [str(i) for i, (n, d) in enumerate(zip(sizes, input_shape)) if n == 1 and d != 1]
+        return f", one pattern {shown} shared along axis {', '.join(shared)}" if shared else ""
 
 
 @register
@@ -172,12 +199,11 @@ class Embedding(Layer):
         "input_dim": Arg(positive_int),
         "output_dim": Arg(positive_int),
         "mask_zero": Arg(boolean, False),
+        "input_length": Arg(accepted, None, shown=False,
+                            note="input_length is Keras 2's: Keras 3 accepts it and ignores it — the number of ids "
+                                 "comes from input_shape"),
         **ignored("embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "weights",
                   "lora_rank", "lora_alpha", "quantization_config"),
-    }
-    removed_arguments = {
-        "input_length": "Keras 3 removed `input_length`: the sequence length comes from `input_shape`, "
-        "e.g. `input_shape: [20]`",
     }
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -219,6 +245,12 @@ class Embedding(Layer):
             found.append(exactly_equal("the mask it hands on is false exactly where the id is 0 (padding)",
                                        np.equal(x, 0), np.logical_not(handed_on), kind="Embedding.mask"))
         return found
+
+    def mask_claims(self, x, y, weights: list, mask) -> list:
+        """Its input is ids: the padded ones are changed to the next id rather than nudged."""
+        changed = np.where(spread(mask, x), x, (x.astype("int64") + 1) % self.input_dim)
+        return [some_differ("the mask stops here: changing the ids at padded steps changes the output", y,
+                            self.forward(changed, weights), kind="mask.stops_here")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:

@@ -16,7 +16,7 @@ class MaxPooling1D(ChannelsLayout, Layer):
     arguments = {
         "pool_size": Arg(one_positive_int, 2),
         "strides": Arg(optional(one_positive_int), None),
-        "padding": Arg(choice("valid", "same", lowercase=True), "valid"),
+        "padding": Arg(choice("valid", "same"), "valid"),  # Keras' pooling takes lower case only (Conv1D lower-cases)
         "data_format": Arg(data_format_arg, "channels_last"),
     }
 

@@ -9,7 +9,7 @@ what is common to all three: walking the time axis, `return_sequences`,
 from __future__ import annotations
 
 from .. import reference
-from ..activations import activate
+from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, exactly_equal, padding_ignored, same_numbers
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
@@ -56,10 +56,15 @@ class Cell:
         return activate(self.layer.activation, x)
 
     def gate(self, z):
-        """The recurrent activation (sigmoid by default) on a fresh block of gates; may work in place."""
-        if self.layer.recurrent_activation == "sigmoid":
+        """The recurrent activation (sigmoid by default) on a fresh block of gates; may work in place.
+        Keras applies it to each gate on its own: for softmax and the like, one units-wide block at a time."""
+        name = self.layer.recurrent_activation
+        if name == "sigmoid":
             return sigmoid_(z)
-        return activate(self.layer.recurrent_activation, z)
+        if ELEMENTWISE[name]:
+            return activate(name, z)
+        u = self.units
+        return np.concatenate([activate(name, z[:, k:k + u]) for k in range(0, z.shape[1], u)], axis=1)
 
     @property
     def keras_defaults(self) -> bool:
@@ -221,14 +226,20 @@ class RNN(Layer):
 
     def mask_note(self) -> str:
         if self.return_sequences:
-            output = "the output is zeros (zero_output_for_mask)" if self.zero_output_for_mask else \
-                "the previous output repeated"
+            output = "the output is zeros (zero_output_for_mask)" if self.zeros_at_padding() else \
+                "the previous output repeated" + (" (Keras ignores zero_output_for_mask when unrolled)"
+                                                  if self.zero_output_for_mask else "")
             return f"at padded steps the state is kept and {output}"
         return "padded steps are skipped, so this is the state after the last real step"
 
     def scratch_size(self, input_shape: Shape) -> Dim:
         """x·W for every step at once: (batch, time, gates·units)."""
         return input_shape[0] * input_shape[1] * (self.cell.gates * self.units)
+
+    def zeros_at_padding(self, asked: bool = False) -> bool:
+        """Whether padded steps output zeros (zero_output_for_mask, or Bidirectional asking for it), not the
+        previous output. Keras' unrolled loop ignores it and repeats the previous output all the same."""
+        return (asked or self.zero_output_for_mask) and not self.unroll
 
     def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False):
         """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
@@ -249,7 +260,7 @@ class RNN(Layer):
             if mask is not None:
                 keep = mask[:, t, None]
                 new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
-                h = np.where(keep, h, 0 if zero_output_for_mask or self.zero_output_for_mask else last)
+                h = np.where(keep, h, 0 if self.zeros_at_padding(zero_output_for_mask) else last)
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
@@ -262,7 +273,7 @@ class RNN(Layer):
     def claims(self, x, y, weights: list, mask=None) -> list:
         """Against the layer read sample by sample and step by step (reference.recurrent_loop)."""
         outputs, _ = reference.recurrent_loop(self.cell, x, weights, backwards=self.go_backwards, mask=mask,
-                                              zeros_at_padding=self.zero_output_for_mask)
+                                              zeros_at_padding=self.zeros_at_padding())
         order = "last-to-first, " if self.go_backwards else ""
         if self.return_sequences:
             return [same_numbers(f"output k is the output after reading {order}step by step up to the k-th step read "
@@ -276,8 +287,8 @@ class RNN(Layer):
             read = mask[:, ::-1] if self.go_backwards else mask  # the mask in the order the steps are read
             expected = y.copy()
             for b, k in zip(*np.nonzero(~read)):
-                expected[b, k] = 0 if self.zero_output_for_mask or k == 0 else expected[b, k - 1]
-            what = "zeros" if self.zero_output_for_mask else "the previous output repeated"
+                expected[b, k] = 0 if self.zeros_at_padding() or k == 0 else expected[b, k - 1]
+            what = "zeros" if self.zeros_at_padding() else "the previous output repeated"
             found.append(exactly_equal(f"at padded steps the output is {what}", expected, y,
                                        kind="RNN.padded_steps", backs=MASK))
         return found

@@ -184,8 +184,12 @@ class Bidirectional(Layer):
     def keeps_mask(self) -> bool:
         return self.layer.return_sequences
 
+    def zeros_at_padding(self) -> bool:
+        """Keras' Bidirectional asks both directions for zeros at padded steps when it returns sequences."""
+        return self.layer.return_sequences and self.layer.zeros_at_padding(True) and self.backward.zeros_at_padding(True)
+
     def mask_note(self) -> str:
-        if self.layer.return_sequences:
+        if self.zeros_at_padding():
             return "both directions skip padded steps, whose outputs are zeros"
         return "both directions skip padded steps"
 
@@ -218,9 +222,10 @@ class Bidirectional(Layer):
         merged as the mode says."""
         count = len(self.layer.weight_shapes((None, None, Dim.of(x.shape[-1]))))
         sequences = self.layer.return_sequences
-        forward, _ = reference.recurrent_loop(self.layer.cell, x, weights[:count], mask=mask, zeros_at_padding=sequences)
+        forward, _ = reference.recurrent_loop(self.layer.cell, x, weights[:count], mask=mask,
+                                              zeros_at_padding=self.layer.zeros_at_padding(sequences))
         backward, _ = reference.recurrent_loop(self.backward.cell, x, weights[count:], backwards=True, mask=mask,
-                                               zeros_at_padding=sequences)
+                                               zeros_at_padding=self.backward.zeros_at_padding(sequences))
         steps = x.shape[1]
         if sequences:
             backward = backward[:, [steps - 1 - t for t in range(steps)]]  # the output for step t, at t
@@ -232,7 +237,7 @@ class Bidirectional(Layer):
 
     def mask_claims(self, x, y, weights: list, mask) -> list:
         found = padding_ignored(self, x, y, weights, mask)
-        if self.layer.return_sequences:
+        if self.zeros_at_padding():
             found.append(exactly_equal("the outputs at padded steps are zeros", np.zeros(int(np.sum(~mask)) * y.shape[-1]),
                                        y[~mask].ravel(), kind="Bidirectional.zeros_at_padding", backs=MASK))
         return found

@@ -51,6 +51,9 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
         ("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ",
         ("total params ", "bold"), f"{explanation.total_params:,}",
     ))
+    for step in explanation.steps:
+        for note in step.layer.notes():
+            console.print(Text.assemble(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}"))
 
 
 STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "weights": "dim"}

@@ -356,11 +356,14 @@ def test_embedding_keras_defaults():
     assert Embedding(input_dim=10, output_dim=4).mask_zero is False
 
 
-def test_embedding_input_length_was_removed_in_keras_3():
-    error = stack_error([20], [{"Embedding": {"input_dim": 1000, "output_dim": 64, "input_length": 20}}])
-    assert error.exit_code == 2
-    assert "input_length" in error.title
-    assert "Keras 3 removed `input_length`" in error.fix
+def test_embedding_input_length_is_accepted_and_ignored_as_keras_3_does():
+    """Keras 3.15 takes Keras 2's input_length and ignores it, even when it contradicts the input."""
+    c, explanation = explain_case("embedding_input_length_other_len")
+    assert as_keras(explanation.output_shape) == c["output_shape"]
+    assert explanation.total_params == c["total_params"]
+    (note,) = explanation.steps[0].layer.notes()
+    assert "Keras 3 accepts it and ignores it" in note
+    assert explanation.steps[0].layer.title() == "Embedding(10, 3)"
 
 
 @pytest.mark.parametrize("args, argument", [
