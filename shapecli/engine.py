@@ -38,6 +38,7 @@ class Step:
     params: int
     why: str  # why the shape changed
     mask_note: str | None = None  # what the layer does with the padding mask it receives
+    mask: Shape | None = None  # that mask's shape: batch and the masked axes
 
     @property
     def note(self) -> str:
@@ -147,16 +148,18 @@ def explain(stack: StackFile) -> Explanation:
     layers = [build_layer(entry, ctx) for entry in stack.layers]
     first_input = shape
     steps: list[Step] = []
-    masked = False  # is a padding mask (from Embedding(mask_zero=True)) coming in?
+    mask = None  # the padding mask coming in (from Embedding(mask_zero=True)), as a shape
     for index, (layer, entry) in enumerate(zip(layers, stack.layers), start=1):
         try:
             out = layer.output_shape(shape)
             params = layer.params(shape)
             note = layer.why(shape, out)
+            if mask is not None:
+                layer.check_mask(shape, mask)
         except ShapeMismatch as problem:
             raise _does_not_fit(problem, index, layer, entry, steps, shape) from None
-        steps.append(Step(index, layer, entry, shape, out, params, note, layer.mask_note() if masked else None))
-        shape, masked = out, layer.creates_mask() or (masked and layer.keeps_mask())
+        steps.append(Step(index, layer, entry, shape, out, params, note, layer.mask_note(mask) if mask else None, mask))
+        shape, mask = out, layer.mask_shape(shape, mask)
     dtype = "int32" if layers[0].vocabulary() is not None else "float32"  # token ids for an Embedding
     return Explanation(stack, first_input, dtype, steps)
 

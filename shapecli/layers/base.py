@@ -330,8 +330,30 @@ class Layer:
     def creates_mask(self) -> bool:
         return False
 
-    def mask_note(self) -> str | None:
-        """What this layer does with a mask it receives, for `why`."""
+    def mask_shape(self, input_shape: Shape, mask: Shape | None) -> Shape | None:
+        """The padding mask the next layer receives, as a shape (batch and the masked axes), or None."""
+        if self.creates_mask():
+            return input_shape
+        return mask if self.keeps_mask() else None
+
+    def check_mask(self, input_shape: Shape, mask: Shape) -> None:
+        """A layer that uses the mask raises ShapeMismatch when it cannot pair the mask with its input."""
+
+    def mask_mismatch(self, input_shape: Shape, mask: Shape, wanted: Shape, what: str) -> None:
+        """Raise when the incoming mask is not `wanted` (the axes this layer would mask)."""
+        if tuple(mask) != tuple(wanted):
+            raise ShapeMismatch(
+                f"the padding mask {format_shape(mask)} cannot pair with {what} of {format_shape(input_shape)}: "
+                "Keras fails when the model runs",
+                expected=f"a mask {format_shape(wanted)}", found=f"a mask {format_shape(mask)}",
+                fix="use the mask before a layer changes the masked axes, or drop it (mask_zero: false)")
+
+    def uses_mask(self) -> bool:
+        """Whether its numbers depend on the mask (recurrent layers skip padded steps, …)."""
+        return False
+
+    def mask_note(self, mask: Shape) -> str | None:
+        """What this layer does with the mask it receives, for `why`."""
         if self.keeps_mask():
             return None
         return "the padding mask stops here: from here on, padded steps count as data"

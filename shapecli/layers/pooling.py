@@ -83,7 +83,14 @@ class GlobalPooling1D(ChannelsLayout, Layer):
 class GlobalAveragePooling1D(GlobalPooling1D):
     verb = "averages"
 
-    def mask_note(self) -> str:
+    def uses_mask(self) -> bool:
+        return True
+
+    def check_mask(self, input_shape: Shape, mask: Shape) -> None:
+        batch, steps, _ = self.last(input_shape)
+        self.mask_mismatch(input_shape, mask, (batch, steps), "the steps it averages")
+
+    def mask_note(self, mask: Shape) -> str:
         return "only the real (unpadded) steps are averaged"
 
     def claims(self, x, y, weights: list, mask=None) -> list:

@@ -20,6 +20,12 @@ from .base import (
 )
 
 
+def real_steps(mask):
+    """Which steps are real, (batch, time). A mask over (batch, time, words) — a grid of ids read
+    sentence by sentence — makes a step padding when all its entries are (Keras' loop does the same)."""
+    return mask if mask is None or mask.ndim == 2 else mask.any(axis=tuple(range(2, mask.ndim)))
+
+
 class Cell:
     """One time step. `gates` is how many units-wide blocks the kernels hold.
     The input part x·W of every step is computed once for the whole sequence
@@ -224,7 +230,15 @@ class RNN(Layer):
     def keeps_mask(self) -> bool:
         return self.return_sequences
 
-    def mask_note(self) -> str:
+    def check_mask(self, input_shape: Shape, mask: Shape) -> None:
+        self.mask_mismatch(input_shape, mask[:2], input_shape[:2], "the steps it reads")
+        if len(mask) > 3:
+            self.mask_mismatch(input_shape, mask, input_shape[:2], "the steps it reads")
+
+    def uses_mask(self) -> bool:
+        return True
+
+    def mask_note(self, mask: Shape) -> str:
         if self.return_sequences:
             output = "the output is zeros (zero_output_for_mask)" if self.zeros_at_padding() else \
                 "the previous output repeated" + (" (Keras ignores zero_output_for_mask when unrolled)"
@@ -244,6 +258,7 @@ class RNN(Layer):
     def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False):
         """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
         Masked steps keep the previous state and repeat the previous output (or give zeros)."""
+        mask = real_steps(mask)
         if self.go_backwards:
             x = x[:, ::-1]
             mask = None if mask is None else mask[:, ::-1]
@@ -272,7 +287,7 @@ class RNN(Layer):
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         """Against the layer read sample by sample and step by step (reference.recurrent_loop)."""
-        outputs, _ = reference.recurrent_loop(self.cell, x, weights, backwards=self.go_backwards, mask=mask,
+        outputs, _ = reference.recurrent_loop(self.cell, x, weights, backwards=self.go_backwards, mask=real_steps(mask),
                                               zeros_at_padding=self.zeros_at_padding())
         order = "last-to-first, " if self.go_backwards else ""
         if self.return_sequences:
@@ -282,6 +297,7 @@ class RNN(Layer):
                              "only the last is passed on", outputs[:, -1], y, kind="RNN.last_step")]
 
     def mask_claims(self, x, y, weights: list, mask) -> list:
+        mask = real_steps(mask)
         found = padding_ignored(self, x, y, weights, mask)
         if self.return_sequences:
             read = mask[:, ::-1] if self.go_backwards else mask  # the mask in the order the steps are read

@@ -10,7 +10,7 @@ from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape
 from .base import Arg, Context, Layer, accepted, choice, each_step, register
-from .recurrent import RNN
+from .recurrent import RNN, real_steps
 
 
 def inner_layer(item: Any, name: str, ctx: Context) -> Layer:
@@ -68,17 +68,44 @@ class TimeDistributed(Layer):
         step = self.step_shape(input_shape)
         return self.layer.scratch_size((input_shape[0] * input_shape[1], *step[1:]))
 
+    @staticmethod
+    def step_mask(mask):
+        """The mask, when each step has a part of its own for the inner layer: only a mask with axes beyond
+        (batch, time) has (a grid of ids, read sentence by sentence)."""
+        return mask if mask is not None and len(mask.shape if hasattr(mask, "shape") else mask) > 2 else None
+
+    def uses_mask(self) -> bool:
+        return self.layer.uses_mask()
+
+    def check_mask(self, input_shape: Shape, mask: Shape) -> None:
+        self.mask_mismatch(input_shape, mask[:2], input_shape[:2], "the steps it hands out")
+        if self.step_mask(mask) is not None and self.layer.uses_mask():
+            self.layer.check_mask(self.step_shape(input_shape), (mask[0], *mask[2:]))
+
+    def mask_note(self, mask: Shape) -> str | None:
+        if self.step_mask(mask) is None or not self.layer.uses_mask():
+            return None
+        return (f"each step's part of the padding mask goes to {self.layer.keras_name}: "
+                f"{self.layer.mask_note((mask[0], *mask[2:]))}")
+
     def forward(self, x, weights: list, mask=None):
-        """Fold time into the batch, run the inner layer once, unfold."""
+        """Fold time into the batch, run the inner layer once (with each step's mask), unfold."""
         batch, steps = x.shape[0], x.shape[1]
-        y = self.layer.forward(x.reshape(batch * steps, *x.shape[2:]), weights)
+        mask = self.step_mask(mask)
+        folded = None if mask is None else mask.reshape(batch * steps, *mask.shape[2:])
+        y = self.layer.forward(x.reshape(batch * steps, *x.shape[2:]), weights, folded)
         return y.reshape(batch, steps, *y.shape[1:])
+
+    def mask_claims(self, x, y, weights: list, mask) -> list:
+        return padding_ignored(self, x, y, weights, mask) if self.step_mask(mask) is not None else []
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return self.layer.draw_weights(self.step_shape(input_shape), rng)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        one_by_one = np.stack([self.layer.forward(x[:, t], weights) for t in range(x.shape[1])], axis=1)
+        mask = self.step_mask(mask)
+        one_by_one = np.stack([self.layer.forward(x[:, t], weights, None if mask is None else mask[:, t])
+                               for t in range(x.shape[1])], axis=1)
         return [same_numbers(f"equals {self.layer.title()} applied to each step separately, with the same weights "
                              "at every step", one_by_one, y, kind="TimeDistributed.each_step")]
 
@@ -188,7 +215,13 @@ class Bidirectional(Layer):
         """Keras' Bidirectional asks both directions for zeros at padded steps when it returns sequences."""
         return self.layer.return_sequences and self.layer.zeros_at_padding(True) and self.backward.zeros_at_padding(True)
 
-    def mask_note(self) -> str:
+    def uses_mask(self) -> bool:
+        return True
+
+    def check_mask(self, input_shape: Shape, mask: Shape) -> None:
+        self.layer.check_mask(input_shape, mask)
+
+    def mask_note(self, mask: Shape) -> str:
         if self.zeros_at_padding():
             return "both directions skip padded steps, whose outputs are zeros"
         return "both directions skip padded steps"
@@ -221,7 +254,7 @@ class Bidirectional(Layer):
         """Each direction read step by step on its own, the backward one put back in time order, then
         merged as the mode says."""
         count = len(self.layer.weight_shapes((None, None, Dim.of(x.shape[-1]))))
-        sequences = self.layer.return_sequences
+        sequences, mask = self.layer.return_sequences, real_steps(mask)
         forward, _ = reference.recurrent_loop(self.layer.cell, x, weights[:count], mask=mask,
                                               zeros_at_padding=self.layer.zeros_at_padding(sequences))
         backward, _ = reference.recurrent_loop(self.backward.cell, x, weights[count:], backwards=True, mask=mask,
@@ -236,6 +269,7 @@ class Bidirectional(Layer):
                              reference.merge(self.merge_mode, forward, backward), y, kind="Bidirectional.merge")]
 
     def mask_claims(self, x, y, weights: list, mask) -> list:
+        mask = real_steps(mask)
         found = padding_ignored(self, x, y, weights, mask)
         if self.zeros_at_padding():
             found.append(exactly_equal("the outputs at padded steps are zeros", np.zeros(int(np.sum(~mask)) * y.shape[-1]),
