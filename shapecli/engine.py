@@ -9,6 +9,7 @@ do not fit together).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import (
     EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, describe_value, did_you_mean, unreadable,
@@ -17,15 +18,10 @@ from .layers import REGISTRY, Context, Layer
 from .shapes import BATCH, Dim, Shape, format_shape
 from .stackfile import LayerEntry, StackFile, layer_entry
 
-# Keras layers that exist but that shapecli does not cover (yet): named, not guessed at.
-OTHER_KERAS_LAYERS = (
-    "Conv2D Conv3D Conv1DTranspose Conv2DTranspose SeparableConv1D DepthwiseConv1D MaxPooling2D AveragePooling1D "
-    "AveragePooling2D GlobalAveragePooling2D GlobalMaxPooling2D BatchNormalization GroupNormalization "
-    "UnitNormalization Attention AdditiveAttention MultiHeadAttention ConvLSTM1D ConvLSTM2D Masking Lambda "
-    "Concatenate Add Multiply Average Input InputLayer Cropping1D ZeroPadding1D UpSampling1D SpatialDropout1D "
-    "GaussianNoise GaussianDropout AlphaDropout ReLU LeakyReLU PReLU ELU Softmax EinsumDense Identity "
-    "TextVectorization StringLookup IntegerLookup Normalization Rescaling CategoryEncoding"
-).split()
+def keras_layer_names() -> list[str]:
+    """Every layer class Keras 3 exports, as tools/make_keras_reference.py wrote them from Keras itself."""
+    text = (Path(__file__).parent / "keras_layer_names.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 @dataclass
@@ -75,7 +71,8 @@ def build_layer(entry: LayerEntry, ctx: Context) -> Layer:
 def unknown_layer(entry: LayerEntry) -> StackError:
     name = entry.type_name
     supported = sorted(REGISTRY)
-    if name in OTHER_KERAS_LAYERS:
+    others = [n for n in keras_layer_names() if n not in REGISTRY]
+    if name in others:
         return unreadable(
             f"{name} is a Keras layer that shapecli does not cover yet",
             entry.mark,
@@ -83,7 +80,7 @@ def unknown_layer(entry: LayerEntry) -> StackError:
             found=name,
             fix="see the README for the layers shapecli explains",
         )
-    guess = did_you_mean(name, supported + OTHER_KERAS_LAYERS)
+    guess = did_you_mean(name, supported + others)
     return unreadable(
         f"unknown layer '{name}'",
         entry.mark,

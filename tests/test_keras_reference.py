@@ -127,3 +127,24 @@ def test_no_mask_words_without_mask_zero_or_after_the_mask_ends():
     assert "padded" not in plain.steps[1].note
     ended = explain_data([7], [MASKED, {"Conv1D": {"filters": 2, "kernel_size": 2}}, {"LSTM": {"units": 3}}])
     assert "padded" not in ended.steps[2].note
+
+
+def test_every_layer_is_named_as_keras_names_it():
+    """shapecli/keras_layer_names.txt is written by tools/make_keras_reference.py from Keras itself."""
+    from shapecli.engine import keras_layer_names
+    from shapecli.layers import REGISTRY
+
+    names = keras_layer_names()
+    assert len(names) > 100 and names == sorted(names)
+    assert set(REGISTRY) <= set(names)
+
+
+@pytest.mark.parametrize("name, words", [("Conv2D", "a Keras layer that shapecli does not cover yet"),
+                                         ("UpSampling1D", "a Keras layer that shapecli does not cover yet"),
+                                         ("LTSM", "unknown layer 'LTSM'")])
+def test_a_layer_not_covered_is_told_apart_from_a_typo(name, words):
+    from tests.helpers import stack_error
+
+    error = stack_error([4, 3], [{name: {}}])
+    assert error.exit_code == 2 and words in error.title
+    assert ("did you mean 'LSTM'?" == error.fix) == (name == "LTSM")
