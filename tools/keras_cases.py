@@ -209,8 +209,10 @@ def mask_cases():
 
 
 def zero_output_for_mask_cases():
-    """zero_output_for_mask=True after Embedding(mask_zero=True): the masked steps' outputs are 0
-    instead of the carried state (return_sequences=True); the last output is the last real step's."""
+    """zero_output_for_mask=True after Embedding(mask_zero=True): a masked step outputs 0 instead of the
+    carried state (the state itself is still carried). return_sequences=False returns the output of the
+    last step processed, so it is 0 when that step is padding. With unroll=True Keras ignores
+    zero_output_for_mask (numpy and jax backends alike)."""
     out = []
     for rnn in ("SimpleRNN", "LSTM", "GRU"):
         for rs in (True, False):
@@ -221,11 +223,15 @@ def zero_output_for_mask_cases():
     out.append(numeric("mask_lstm_zero_output_for_mask_go_backwards",
                        [MASKED, L("LSTM", units=3, zero_output_for_mask=True, return_sequences=True,
                                   go_backwards=True)], [7], batch=3))
+    out.append(numeric("mask_gru_zero_output_for_mask_unroll",
+                       [MASKED, L("GRU", units=3, zero_output_for_mask=True, return_sequences=True,
+                                  unroll=True)], [7], batch=3))
     return out
 
 
 def softmax_gate_cases():
-    """Softmax-like activations inside GRU/LSTM: applied to each gate block (units wide) separately."""
+    """Softmax-like activations inside GRU/LSTM: applied to each gate block (units wide) separately,
+    and `activation` to the candidate block and (LSTM) to c separately."""
     out = []
     for rnn in ("LSTM", "GRU"):
         name = rnn.lower()
@@ -264,9 +270,15 @@ CASES = [
     numeric("dropout", [L("Dropout", rate=0.5)], [4, 5]),
     # activity_regularizer adds a loss, nothing to the forward pass or the weights
     both("dense_activity_regularizer", [L("Dense", units=3, activity_regularizer="l2")], [4, 5]),
-    # noise_shape: None entries take the input's size; identity at inference anyway
+    # noise_shape: None entries take the input's size; identity at inference anyway.  Keras checks
+    # noise_shape when the layer is made (an iterable of positive ints or None); one that does not
+    # broadcast to the input fails only in a training call, so inference accepts it.
     both("dropout_noise_shape_none", [L("Dropout", rate=0.5, noise_shape=[N, 1, 4])], [7, 4]),
     shapes("dropout_noise_shape_none_null_time", [L("Dropout", rate=0.5, noise_shape=[N, 1, 4])], [N, 4]),
+    shapes("dropout_noise_shape_scalar", [L("Dropout", rate=0.5, noise_shape=2)], [7, 4]),
+    shapes("dropout_noise_shape_zero", [L("Dropout", rate=0.5, noise_shape=[N, 0, 4])], [7, 4]),
+    shapes("dropout_noise_shape_negative", [L("Dropout", rate=0.5, noise_shape=[N, -1, 4])], [7, 4]),
+    shapes("dropout_noise_shape_not_broadcastable", [L("Dropout", rate=0.5, noise_shape=[N, 3, 4])], [7, 4]),
     # ---- Flatten / Reshape / Permute / RepeatVector ------------------------
     shapes("flatten_2d", [L("Flatten")], [12]),
     shapes("flatten_3d", [L("Flatten")], [7, 12]),
@@ -288,8 +300,8 @@ CASES = [
     numeric("permute_21", [L("Permute", dims=[2, 1])], [4, 3]),
     numeric("permute_312_4d", [L("Permute", dims=[3, 1, 2])], [3, 4, 5]),
     numeric("repeatvector", [L("RepeatVector", n=3)], [4]),
-    # -1 with a free size: Keras leaves the -1 axis free; a length whose element count 5 does
-    # not divide is refused when the length is fixed (odd lengths here)
+    # -1 with a free size: Keras leaves the -1 axis free, (None, None, 5); a length whose element
+    # count (length*2) 5 does not divide (3, 4) is refused once the length is known
     shapes("reshape_minus_one_5_null_time", [L("Reshape", target_shape=[-1, 5])], [N, 2],
            concrete=[4, 5, 10, 15, 3]),
     # ---- TimeDistributed ---------------------------------------------------
@@ -362,10 +374,15 @@ CASES = [
     # ---- masks: Embedding(mask_zero=True) and the layers after it ------------------
     *mask_cases(),
     *zero_output_for_mask_cases(),
-    # GlobalMaxPooling1D does not use the mask: padded steps take part in the max
+    # GlobalMaxPooling1D does not support masking (Keras warns that it destroys the mask): padded
+    # steps take part in the max; so do Flatten and a valid Conv1D, whose next layers see no mask
     both("mask_gmp1d", [MASKED, L("GlobalMaxPooling1D")], [7], batch=3),
-    # TimeDistributed hands the (batch, sentences, words) mask to the inner layer one sentence at a
-    # time: GlobalAveragePooling1D averages the real words, LSTM skips the padded ones
+    numeric("mask_flatten_dense", [MASKED, L("Flatten"), L("Dense", units=2)], [7], batch=3),
+    numeric("mask_conv1d_valid_gap1d", [MASKED, L("Conv1D", filters=3, kernel_size=3), L("GlobalAveragePooling1D")],
+            [7], batch=3),
+    # TimeDistributed(Embedding(mask_zero=True)) makes NO mask: TimeDistributed has no compute_mask, so
+    # it passes on its input's mask (none). The inner GlobalAveragePooling1D averages all 4 words,
+    # padding included, and the inner LSTM reads the padding too.
     both("mask_td_embedding_td_gap1d",
          [L("TimeDistributed", layer=L("Embedding", input_dim=10, output_dim=6, mask_zero=True)),
           L("TimeDistributed", layer=L("GlobalAveragePooling1D"))], [3, 4], batch=3,
@@ -374,6 +391,18 @@ CASES = [
          [L("TimeDistributed", layer=L("Embedding", input_dim=10, output_dim=6, mask_zero=True)),
           L("TimeDistributed", layer=L("LSTM", units=5))], [3, 4], batch=3,
          pad_trailing=[[1, 2, 3], 0, [0, 3, 1]]),
+    # A plain Embedding(mask_zero=True) on (sentences, words) ids makes a (batch, sentences, words) mask;
+    # TimeDistributed hands each sentence's slice to the inner layer: GlobalAveragePooling1D averages
+    # the real words, LSTM skips the padded ones (no sentence is all padding: that averages to NaN)
+    both("mask_embedding_3d_td_gap1d",
+         [L("Embedding", input_dim=10, output_dim=6, mask_zero=True),
+          L("TimeDistributed", layer=L("GlobalAveragePooling1D"))], [3, 4], batch=3,
+         pad_trailing=[[1, 2, 3], 0, [0, 3, 1]]),
+    both("mask_embedding_3d_td_lstm",
+         [L("Embedding", input_dim=10, output_dim=6, mask_zero=True),
+          L("TimeDistributed", layer=L("LSTM", units=5))], [3, 4], batch=3,
+         pad_trailing=[[1, 2, 3], 0, [0, 3, 1]]),
+    # TimeDistributed(Dense) passes the 2D mask on, so the average is over the real steps only
     both("mask_td_dense_gap1d",
          [L("Embedding", input_dim=10, output_dim=2, mask_zero=True),
           L("TimeDistributed", layer=L("Dense", units=3)), L("GlobalAveragePooling1D")], [6], batch=3,
@@ -390,7 +419,8 @@ CASES = [
     numeric("embedding", [L("Embedding", input_dim=10, output_dim=3)], [5]),
     numeric("embedding_lstm",
             [L("Embedding", input_dim=10, output_dim=3), L("LSTM", units=4)], [5]),
-    # input_length: a Keras 2 argument Keras 3 still takes (and ignores, with no warning)
+    # input_length: a Keras 2 argument Keras 3.15 still takes and ignores, warning "Argument
+    # `input_length` is deprecated. Just remove it." -- even when it differs from the real length
     both("embedding_input_length", [L("Embedding", input_dim=10, output_dim=3, input_length=5)], [5]),
     shapes("embedding_input_length_other_len",
            [L("Embedding", input_dim=10, output_dim=3, input_length=20), L("LSTM", units=2)], [7]),
@@ -443,6 +473,13 @@ CASES = [
     numeric("maxpool1d_same_odd", [L("MaxPooling1D", padding="same")], [5, 3]),
     numeric("maxpool1d_p3_s2_same", [L("MaxPooling1D", pool_size=3, strides=2, padding="same")],
             [6, 3]),
+    # padding is matched lower-cased by Conv1D, but exactly ('valid' or 'same') by the pooling layers;
+    # data_format is lower-cased everywhere
+    shapes("maxpool1d_padding_upper_case", [L("MaxPooling1D", padding="SAME")], [10, 4]),
+    shapes("maxpool1d_padding_title_case", [L("MaxPooling1D", padding="Same")], [10, 4]),
+    shapes("conv1d_padding_upper_case", [L("Conv1D", filters=3, kernel_size=3, padding="SAME")], [10, 4]),
+    shapes("gap1d_data_format_upper_case", [L("GlobalAveragePooling1D", data_format="CHANNELS_FIRST")], [4, 10]),
+    shapes("maxpool1d_data_format_upper_case", [L("MaxPooling1D", data_format="CHANNELS_FIRST")], [4, 10]),
     numeric("gap1d", [L("GlobalAveragePooling1D")], [5, 3]),
     numeric("gap1d_keepdims", [L("GlobalAveragePooling1D", keepdims=True)], [5, 3]),
     numeric("gmp1d", [L("GlobalMaxPooling1D")], [5, 3]),
@@ -482,11 +519,16 @@ CASES = [
     numeric("layernorm_epsilon_0_1", [L("LayerNormalization", epsilon=0.1)], [4, 5],
             input_scale=0.3),
     numeric("layernorm_axis_12", [L("LayerNormalization", axis=[1, 2])], [4, 5]),
-    # rms_scaling=True: x / sqrt(mean(x²) + ε) * γ — no mean subtracted, β never used (still created)
+    # rms_scaling=True (deprecated, warns): x / sqrt(var(x) + eps) * gamma -- the variance about the
+    # mean, but the mean is not subtracted; gamma is made and used even with scale=False, beta is never
+    # made whatever center says
     *[both(f"layernorm_rms_scaling{'' if center else '_no_center'}{'' if scale else '_no_scale'}",
            [L("LayerNormalization", rms_scaling=True, center=center, scale=scale)], [4, 5])
       for center in (True, False) for scale in (True, False)],
     numeric("layernorm_rms_scaling_axis_12", [L("LayerNormalization", rms_scaling=True, axis=[1, 2])], [4, 5]),
+    # axis=[-1, 1]: Keras sorts the list as given ([-1, 1]), so gamma and beta are (5, 4) -- and are
+    # reshaped (not transposed) to (1, 4, 5) when applied
+    both("layernorm_axis_minus1_1", [L("LayerNormalization", axis=[-1, 1])], [4, 5]),
     # ---- Whole stacks ------------------------------------------------------
     shapes("stack_addition_encoder_decoder",
            [L("LSTM", units=128), L("RepeatVector", n=4), L("LSTM", units=128, return_sequences=True),

@@ -17,6 +17,10 @@ rebuilt with several concrete values substituted for it (the case's
 (batch 2) checks that the arrays have the static shapes; a value Keras
 refuses is recorded with its error.
 
+It also writes shapecli/keras_layer_names.txt: every public Keras layer class
+name (keras.layers' exports that subclass Layer, aliases included, without the
+bases Layer and Wrapper, plus Input), sorted, one a line.
+
 How to run (from the repository root):
 
     pip install keras jax
@@ -39,7 +43,11 @@ from keras_cases import DEFAULT_CONCRETE, SHAPES, cases_for, input_dtype  # noqa
 os.environ.setdefault("KERAS_BACKEND", "numpy")
 import keras  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "reference" / "keras_layers.json"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "reference" / "keras_layers.json"
+LAYER_NAMES = ROOT / "shapecli" / "keras_layer_names.txt"
+# Exported by keras.layers and subclasses of Layer, but bases to build layers on, not layers to use.
+NOT_USABLE_LAYERS = {"Layer", "Wrapper"}
 TUPLE_ARGS = {"target_shape", "dims"}  # Reshape / Permute want tuples
 
 
@@ -139,7 +147,29 @@ def summary(r):
     return line
 
 
+def keras_layer_names() -> list[str]:
+    """Every public name in keras.layers for a usable layer class (aliases such as MaxPool1D
+    included), plus Input, the function that makes an InputLayer."""
+    names = {"Input"}
+    for name in dir(keras.layers):
+        value = getattr(keras.layers, name)
+        if not name.startswith("_") and isinstance(value, type) and issubclass(value, keras.layers.Layer):
+            names.add(name)
+    missing = NOT_USABLE_LAYERS - names
+    if missing:  # a Keras upgrade renamed a base class: look at the list again
+        sys.exit(f"keras.layers no longer exports {sorted(missing)}")
+    return sorted(names - NOT_USABLE_LAYERS)
+
+
+def write_layer_names() -> None:
+    names = keras_layer_names()
+    header = f"# written by tools/make_keras_reference.py from Keras {keras.__version__}; do not edit"
+    LAYER_NAMES.write_text("\n".join([header, *names]) + "\n")
+    print(f"wrote {len(names)} layer names to {LAYER_NAMES}")
+
+
 def main():
+    write_layer_names()
     results = []
     for c in cases_for(SHAPES):
         r = run_case(c)
