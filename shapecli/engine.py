@@ -8,7 +8,7 @@ do not fit together).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import (
@@ -16,7 +16,7 @@ from .errors import (
 )
 from .layers import REGISTRY, Context, Layer
 from .shapes import BATCH, Dim, Shape, format_shape
-from .stackfile import LayerEntry, StackFile, layer_entry
+from .stackfile import Item, LayerEntry, StackFile, layer_entry
 
 def keras_layer_names() -> list[str]:
     """Every layer class Keras 3 exports, as tools/make_keras_reference.py wrote them from Keras itself."""
@@ -35,6 +35,7 @@ class Step:
     why: str  # why the shape changed
     mask_note: str | None = None  # what the layer does with the padding mask it receives
     mask: Shape | None = None  # that mask's shape: batch and the masked axes
+    notes: list[str] = field(default_factory=list)  # about the arguments given (Keras 2 names, …)
 
     @property
     def note(self) -> str:
@@ -107,9 +108,45 @@ def free_name(axis: int, taken: dict) -> str:
     return name
 
 
+def shape_on_first_layer(stack: StackFile) -> tuple[str, Item] | None:
+    """Keras 2 style: `input_shape` (or `input_dim`, one axis) given to the first layer, where that layer
+    takes it as Keras' base Layer does (Embedding's own input_dim is its vocabulary)."""
+    entry = stack.layers[0]
+    own = REGISTRY[entry.type_name].arguments if entry.type_name in REGISTRY else {}
+    if "input_shape" in entry.args and "input_shape" not in own:
+        return "input_shape", entry.args["input_shape"]
+    if "input_dim" in entry.args and "input_dim" not in own:
+        return "input_dim", Item([entry.args["input_dim"]], entry.args["input_dim"].mark)
+    return None
+
+
+def input_shape_item(stack: StackFile) -> Item:
+    """The stack's input shape: `input_shape:` at the top, or the first layer's (they must agree)."""
+    on_layer = shape_on_first_layer(stack)
+    if stack.input_shape is None and on_layer is None:
+        raise unreadable("the stack file has no `input_shape:`", stack.mark,
+                         expected="input_shape: at the top level (or, Keras 2 style, on the first layer)",
+                         found="no input_shape", fix="add `input_shape: [steps, features]` (no batch axis)")
+    if stack.input_shape is None:
+        name, item = on_layer
+        if not isinstance(item.value, list) or not item.value:
+            raise unreadable(f"`{name}` must give the input's sizes", item.mark,
+                             expected="a list such as [7, 12] (input_shape) or a number (input_dim)",
+                             found=describe_value(item.plain()))
+        return item
+    if on_layer is not None and on_layer[1].plain() != stack.input_shape.plain():
+        name, item = on_layer
+        top = stack.input_shape
+        raise unreadable(
+            f"the first layer's {name} {item.plain()} contradicts `input_shape: {top.plain()}`", item.mark,
+            expected="the same shape as `input_shape:`" + (f" (line {top.mark.line})" if top.mark else ""),
+            found=str(item.plain()), fix="keep one of the two: `input_shape:` at the top is Keras 3's way")
+    return stack.input_shape
+
+
 def read_input_shape(stack: StackFile) -> Shape:
     dims = [Dim.of(BATCH)]
-    for axis, item in enumerate(stack.input_shape.value, start=1):
+    for axis, item in enumerate(input_shape_item(stack).value, start=1):
         value = item.value
         if value is None:
             dims.append(Dim.of(free_name(axis, stack.symbols)))
@@ -155,10 +192,24 @@ def explain(stack: StackFile) -> Explanation:
                 layer.check_mask(shape, mask)
         except ShapeMismatch as problem:
             raise _does_not_fit(problem, index, layer, entry, steps, shape) from None
-        steps.append(Step(index, layer, entry, shape, out, params, note, layer.mask_note(mask) if mask else None, mask))
+        steps.append(Step(index, layer, entry, shape, out, params, note, layer.mask_note(mask) if mask else None, mask,
+                          layer.notes() + input_shape_notes(layer, index, stack)))
         shape, mask = out, layer.mask_shape(shape, mask)
     dtype = "int32" if layers[0].vocabulary() is not None else "float32"  # token ids for an Embedding
     return Explanation(stack, first_input, dtype, steps)
+
+
+def input_shape_notes(layer: Layer, index: int, stack: StackFile) -> list[str]:
+    """What Keras 3 does with Keras 2's input_shape / input_dim on a layer."""
+    given = [name for name in ("input_shape", "input_dim") if name in layer.given and name not in layer.arguments]
+    if not given:
+        return []
+    if index > 1:
+        return [f"{given[0]} on a layer that is not the first: Keras 3 ignores it (with a warning)"]
+    if stack.input_shape is None:
+        return [f"{given[0]} on the first layer is Keras 2 style: Keras 3 warns and starts the model with "
+                "Input(shape=…) from it; `input_shape:` at the top of the stack file says the same"]
+    return [f"{given[0]} on the first layer repeats `input_shape:`; Keras 3 warns about it: one of the two is enough"]
 
 
 def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: LayerEntry, steps: list[Step],

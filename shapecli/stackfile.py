@@ -91,8 +91,9 @@ class StackFile:
     description: str | None
     symbols: dict[str, int | None]
     symbol_marks: dict[str, Mark]
-    input_shape: Item
+    input_shape: Item | None  # None: not at the top; the engine looks on the first layer (Keras 2 style)
     layers: list[LayerEntry]
+    mark: Mark | None = None  # the top-level mapping
 
 
 # -- YAML nodes -> Items -------------------------------------------------------
@@ -327,16 +328,10 @@ def stack_from_item(root: Item, path: str) -> StackFile:
                 found=key,
                 fix=f"did you mean '{guess}'?" if guess else "remove it",
             )
-    for key in ("input_shape", "layers"):
-        if key not in top:
-            raise unreadable(
-                f"the stack file has no `{key}:`",
-                root.mark,
-                expected="both input_shape: and layers: at the top level",
-                found="keys " + ", ".join(top) if top else "no keys",
-                fix="add `input_shape: [steps, features]` (no batch axis)" if key == "input_shape"
-                else "add `layers:` with one `- LayerName: {...}` entry per layer",
-            )
+    if "layers" not in top:
+        raise unreadable("the stack file has no `layers:`", root.mark, expected="both input_shape: and layers: at the top level",
+                         found="keys " + ", ".join(top) if top else "no keys",
+                         fix="add `layers:` with one `- LayerName: {...}` entry per layer")
     text = {}
     for key in ("name", "description"):
         item = top.get(key)
@@ -345,12 +340,14 @@ def stack_from_item(root: Item, path: str) -> StackFile:
         text[key] = None if item is None or item.value is None else str(item.value)
 
     symbols, symbol_marks = _read_symbols(top.get("symbols"))
-    shape_item = _non_empty_list(top["input_shape"], "`input_shape` must be a non-empty list of sizes",
-                                 "a list such as [7, 12] or [time, 12] (the batch axis is left out)")
     layers_item = _non_empty_list(top["layers"], "`layers` must be a non-empty list",
                                   "one `- LayerName: {arguments}` entry per layer")
     layers = [layer_entry(item) for item in layers_item.value]
-    return StackFile(path, text["name"], text["description"], symbols, symbol_marks, shape_item, layers)
+    shape_item = None
+    if "input_shape" in top:
+        shape_item = _non_empty_list(top["input_shape"], "`input_shape` must be a non-empty list of sizes",
+                                     "a list such as [7, 12] or [time, 12] (the batch axis is left out)")
+    return StackFile(path, text["name"], text["description"], symbols, symbol_marks, shape_item, layers, root.mark)
 
 
 def _non_empty_list(item: Item, title: str, expected: str) -> Item:

@@ -852,3 +852,43 @@ def test_a_batch_size_written_into_input_shape_is_pointed_out():
     assert error.exit_code == EXIT_DOES_NOT_FIT
     assert error.notes == ["input_shape leaves the batch axis out: if 32 is the batch size, remove it, "
                            "giving input_shape: [7, 12]"]
+
+
+# -- Keras 2 style: the input shape on the first layer -------------------------------------------
+def test_input_shape_on_the_first_layer_is_the_stacks_input_shape():
+    text = "layers:\n  - LSTM: {units: 8, input_shape: [7, 12]}\n  - Dense: {units: 3}\n"
+    explanation = explain(read_stack_text(text, "s.yaml"))
+    assert [str(d) for d in explanation.input_shape] == ["batch", "7", "12"]
+    assert explanation.total_params == 4 * (12 * 8 + 8 * 8 + 8) + 27
+    (note,) = explanation.steps[0].notes
+    assert "Keras 2 style" in note and "Input(shape=" in note
+
+
+def test_input_dim_on_the_first_layer_is_one_axis_but_embeddings_input_dim_is_its_vocabulary():
+    dense = explain(read_stack_text("layers:\n  - Dense: {units: 8, input_dim: 12}\n", "s.yaml"))
+    assert [str(d) for d in dense.input_shape] == ["batch", "12"] and dense.total_params == 104
+    error = error_of("layers:\n  - Embedding: {input_dim: 100, output_dim: 8}\n")
+    assert error.title == "the stack file has no `input_shape:`"
+
+
+def test_input_shape_on_a_later_layer_is_ignored_with_a_note():
+    text = "input_shape: [7, 12]\nlayers:\n  - LSTM: {units: 8}\n  - Dense: {units: 3, input_shape: [99]}\n"
+    explanation = explain(read_stack_text(text, "s.yaml"))
+    assert explanation.total_params == 672 + 27
+    assert explanation.steps[1].notes == ["input_shape on a layer that is not the first: Keras 3 ignores it (with a warning)"]
+
+
+def test_a_first_layer_shape_that_contradicts_input_shape_is_pointed_at():
+    text = "input_shape: [7, 12]\nlayers:\n  - LSTM: {units: 8, input_shape: [5, 3]}\n"
+    error = error_of(text)
+    assert error.exit_code == EXIT_UNREADABLE
+    assert error.title == "the first layer's input_shape [5, 3] contradicts `input_shape: [7, 12]`"
+    assert (error.mark.line, error.mark.column) == (3, 35) and "(line 1)" in error.expected
+    same = explain(read_stack_text("input_shape: [7, 12]\nlayers:\n  - LSTM: {units: 8, input_shape: [7, 12]}\n", "s"))
+    assert "one of the two is enough" in same.steps[0].notes[0]
+
+
+def test_batch_input_shape_is_refused_as_keras_3_refuses_it():
+    error = error_of("input_shape: [7, 12]\nlayers:\n  - LSTM: {units: 8, batch_input_shape: [null, 7, 12]}\n")
+    assert error.title == "LSTM has no argument `batch_input_shape`"
+    assert error.fix.startswith("Keras 3 refuses batch_input_shape")

@@ -205,12 +205,20 @@ def ignored(*names: str, default: Any = None) -> dict[str, Arg]:
     return {n: Arg(accepted, default, shown=False) for n in names}
 
 
+REMOVED_EVERYWHERE = {  # Keras 2 arguments Keras 3's Layer refuses ("Unrecognized keyword arguments")
+    "batch_input_shape": "Keras 3 refuses batch_input_shape on a layer: write `input_shape:` at the top, without "
+                         "the batch axis",
+    "batch_size": "Keras 3 takes a batch size only in keras.Input; shapecli leaves the batch free",
+}
+
 COMMON_ARGUMENTS = {  # keras.layers.Layer's own arguments, which every layer takes
     "name": Arg(text, None, shown=False),
     "trainable": Arg(accepted, True, shown=False),
     "dtype": Arg(accepted, None, shown=False),
     "autocast": Arg(accepted, True, shown=False),
     "activity_regularizer": Arg(accepted, None, shown=False),
+    "input_shape": Arg(accepted, None, shown=False),  # Keras 2 style; the engine says what Keras 3 does with them
+    "input_dim": Arg(accepted, None, shown=False),
 }
 
 
@@ -255,13 +263,14 @@ class Layer:
 
     @classmethod
     def all_arguments(cls) -> dict[str, Arg]:
-        return {**cls.arguments, **COMMON_ARGUMENTS}
+        return {**COMMON_ARGUMENTS, **cls.arguments}  # a layer's own argument wins (Embedding's input_dim)
 
     @classmethod
     def unknown_argument(cls, key: str) -> ArgumentError:
         names = list(cls.arguments)
-        if key in cls.removed_arguments:
-            fix = cls.removed_arguments[key]
+        removed = {**REMOVED_EVERYWHERE, **cls.removed_arguments}
+        if key in removed:
+            fix = removed[key]
         else:
             guess = did_you_mean(key, names)
             fix = f"did you mean '{guess}'?" if guess else None

@@ -52,7 +52,7 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
         ("total params ", "bold"), f"{explanation.total_params:,}",
     ))
     for step in explanation.steps:
-        for note in step.layer.notes():
+        for note in step.notes:
             console.print(Text.assemble(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}"))
 
 
