@@ -224,6 +224,12 @@ COMMON_ARGUMENTS = {  # keras.layers.Layer's own arguments, which every layer ta
 
 # -- the base class --------------------------------------------------------------
 class Layer:
+    """A Keras layer. Most take one tensor: `input_shape` is a Shape and `x` an array. A layer with
+    `takes_list` (merges, attention) is called on a list of tensors, as in Keras: its `input_shape` is a
+    list of Shapes and `x` a list of arrays (and `mask` a list, one per input, or None). A layer may give
+    several tensors (return_state): its output shape is then a list of Shapes and its forward a list."""
+
+    takes_list: ClassVar[bool] = False
     arguments: ClassVar[dict[str, Arg]] = {}
     # Arguments Keras 3 no longer takes, with what to do instead.
     removed_arguments: ClassVar[dict[str, str]] = {}
@@ -405,8 +411,8 @@ class Layer:
         """Values needed beside the kept ones while the layer runs and its claims are checked: the
         forward's scratch, and what a claim makes — an input with padding nudged, a reference output in
         float64, the forward run again (measured: benchmarks/memory.py)."""
-        return self.scratch_size(input_shape) + WORK_PER_INPUT * product(input_shape) + \
-            WORK_PER_OUTPUT * product(output_shape)
+        return self.scratch_size(input_shape) + WORK_PER_INPUT * values(input_shape) + \
+            WORK_PER_OUTPUT * values(output_shape)
 
     def config(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in self.arguments}
@@ -446,6 +452,21 @@ class Layer:
                 fix=fix,
             )
         return dim.value
+
+
+def is_shape_list(shape_or_shapes) -> bool:
+    """A list of Shapes (several tensors) rather than one Shape (a tuple of Dims)."""
+    return isinstance(shape_or_shapes, list)
+
+
+def values(shape_or_shapes) -> Dim:
+    """How many values a tensor (batch included) — or a list of tensors — holds."""
+    if is_shape_list(shape_or_shapes):
+        total = Dim.of(0)
+        for shape in shape_or_shapes:
+            total = total + product(shape)
+        return total
+    return product(shape_or_shapes)
 
 
 def normal(shape: tuple, rng, scale: float, mean: float = 0.0):
