@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .claims import TOLERANCE, difference
 from .engine import Explanation, explain
-from .errors import EXIT_DOES_NOT_FIT, StackError, did_you_mean, unreadable
+from .errors import EXIT_DOES_NOT_FIT, StackError, describe_value, did_you_mean, unreadable
+from .layers.wrappers import MERGES
 from .shapes import format_shape
 from .stackfile import Item, StackFile, parse_yaml, stack_from_item
-
-TOLERANCE = 1e-6
 
 
 @dataclass
@@ -68,6 +68,20 @@ class Comparison:
 
 
 # -- lessons -----------------------------------------------------------------------------------
+LESSON_KEYS = ("title", "summary", "parts")
+PART_KEYS = ("title", "narrative", "stacks", "proofs")
+PROOF_FIELDS = {"last_step": ("of", "equals"), "merge": ("stack", "mode", "of")}
+PROOF_FORMS = {  # each proof kind, and how its argument is written
+    "same_output": "[A, B]",
+    "last_step": "{of: A, equals: B}",
+    "merge": "{stack: A, mode: sum, of: B}",
+    "fails": "A",
+    "claims_hold": "A",
+    "params": "{A: 1548, B: 24624}",
+    "output_shape": "{A: [batch, 4, 12]}",
+}
+
+
 def lesson_dir() -> Path:
     return Path(__file__).parent / "lessons"
 
@@ -76,8 +90,8 @@ def lesson_names() -> list[str]:
     return sorted(p.stem for p in lesson_dir().glob("*.yaml"))
 
 
-def read_lesson(name: str) -> tuple[dict[str, Item], str]:
-    """A lesson file's top-level items, and the path its errors show."""
+def read_lesson(name: str) -> Item:
+    """A lesson file's YAML, its errors shown at `lessons/NAME.yaml`."""
     path = lesson_dir() / f"{name}.yaml"
     if not path.is_file():
         guess = did_you_mean(name, lesson_names())
@@ -87,24 +101,157 @@ def read_lesson(name: str) -> tuple[dict[str, Item], str]:
             found=name,
             fix=f"did you mean '{guess}'?" if guess else "`shapecli compare --list` lists them",
         )
-    shown_path = f"lessons/{path.name}"
-    return parse_yaml(path.read_text(encoding="utf-8"), shown_path).value, shown_path
+    return read_lesson_file(path, f"lessons/{path.name}")
+
+
+def read_lesson_file(path: Path, shown: str) -> Item:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_yaml(text, shown)
 
 
 def lesson_summary(name: str) -> str:
-    return str(read_lesson(name)[0]["summary"].value)
+    try:
+        return _text(_keys(read_lesson(name), LESSON_KEYS, "a lesson")["summary"], "`summary`")
+    except StackError as error:
+        return f"(cannot be read: {error})"
 
 
 def compare_lesson(name: str, seed: int = 0) -> Comparison:
-    root, shown_path = read_lesson(name)
+    return lesson_comparison(read_lesson(name), seed)
+
+
+def compare_lesson_file(path: str | Path, seed: int = 0) -> Comparison:
+    """A lesson read from any path (to write and try a new one)."""
+    return lesson_comparison(read_lesson_file(Path(path), str(path)), seed)
+
+
+def lesson_comparison(root: Item, seed: int = 0) -> Comparison:
+    """Read the whole lesson first (every fault located), then run its proofs."""
+    top = _keys(root, LESSON_KEYS, "a lesson")
+    title, summary = _text(top["title"], "`title`"), _text(top["summary"], "`summary`")
+    read = [read_part(item) for item in _list(top["parts"], "`parts`", "one `- title: ...` entry per part")]
     parts = []
-    for part_item in root["parts"].value:
-        part = part_item.value
-        contenders = [contender(key, item, shown_path) for key, item in part["stacks"].value.items()]
-        by_name = {c.name: c for c in contenders}
-        proofs = [run_proof(proof.plain(), by_name, seed) for proof in part["proofs"].value]
-        parts.append(Part(str(part["title"].value), str(part["narrative"].value).strip(), contenders, proofs))
-    return Comparison(str(root["title"].value), str(root["summary"].value), parts)
+    for part_title, narrative, contenders, proofs in read:
+        entries = {c.name: c for c in contenders}
+        parts.append(Part(part_title, narrative, contenders, [PROOFS[kind](arg, entries, seed) for kind, arg in proofs]))
+    return Comparison(title, summary, parts)
+
+
+def read_part(item: Item) -> tuple[str, str, list[Contender], list[tuple[str, Any]]]:
+    part = _keys(item, PART_KEYS, "a lesson part")
+    title, narrative = _text(part["title"], "`title`"), _text(part["narrative"], "`narrative`").strip()
+    stacks = part["stacks"]
+    if not isinstance(stacks.value, dict) or not stacks.value:
+        raise unreadable("`stacks` must be a mapping of names to stacks", stacks.mark,
+                         expected="`NAME: {input_shape: [...], layers: [...]}`, one per stack",
+                         found=describe_value(stacks.value))
+    contenders = [contender(name, stack, item.mark.path) for name, stack in stacks.value.items()]
+    proofs = [read_proof(proof, list(stacks.value))
+              for proof in _list(part["proofs"], "`proofs`", "one `- kind: argument` entry per proof")]
+    return title, narrative, contenders, proofs
+
+
+def read_proof(item: Item, stacks: list[str]) -> tuple[str, Any]:
+    """`- kind: argument`, with every stack it names one of the part's."""
+    if not isinstance(item.value, dict) or len(item.value) != 1:
+        raise unreadable("a proof must be a one-key mapping: its kind and what it is about", item.mark,
+                         expected="for example `- same_output: [A, B]`", found=describe_value(item.value)
+                         + (f" with keys {', '.join(item.value)}" if isinstance(item.value, dict) else ""))
+    ((kind, argument),) = item.value.items()
+    if kind not in PROOFS:
+        guess = did_you_mean(kind, PROOFS)
+        raise unreadable(f"unknown proof '{kind}'", item.key_mark(kind), expected="one of: " + ", ".join(PROOFS),
+                         found=kind, fix=f"did you mean '{guess}'?" if guess else None)
+    form = f"`{kind}: {PROOF_FORMS[kind]}`"
+    if kind in ("fails", "claims_hold"):
+        return kind, _stack_name(argument, stacks)
+    if kind == "same_output":
+        pair = _list(argument, f"`{kind}`", form)
+        if len(pair) != 2:
+            raise unreadable(f"`{kind}` compares two stacks", argument.mark, expected=form,
+                             found=f"a list of {len(pair)}")
+        return kind, [_stack_name(name, stacks) for name in pair]
+    if kind in ("last_step", "merge"):
+        fields = _keys(argument, PROOF_FIELDS[kind], f"`{kind}`")
+        return kind, {key: _merge_mode(value) if key == "mode" else _stack_name(value, stacks)
+                      for key, value in fields.items()}
+    if not isinstance(argument.value, dict) or not argument.value:  # params, output_shape: a value per stack
+        raise unreadable(f"`{kind}` must map stack names to their values", argument.mark, expected=form,
+                         found=describe_value(argument.value))
+    check = _count if kind == "params" else _shape
+    return kind, {_stack_name(argument.keys[name], stacks): check(value) for name, value in argument.value.items()}
+
+
+def _keys(item: Item, keys: tuple[str, ...], what: str) -> dict[str, Item]:
+    """A mapping with exactly these keys: an unknown one gets a did-you-mean, a missing one is named."""
+    if not isinstance(item.value, dict):
+        raise unreadable(f"{what} must be a mapping", item.mark, expected="the keys " + ", ".join(keys),
+                         found=describe_value(item.value))
+    for key in item.value:
+        if key not in keys:
+            guess = did_you_mean(key, keys)
+            raise unreadable(f"unknown key '{key}' in {what}", item.key_mark(key),
+                             expected="the keys " + ", ".join(keys), found=key,
+                             fix=f"did you mean '{guess}'?" if guess else "remove it")
+    missing = [key for key in keys if key not in item.value]
+    if missing:
+        raise unreadable(f"{what} has no `{missing[0]}:`", item.mark, expected="the keys " + ", ".join(keys),
+                         found="keys " + ", ".join(item.value) if item.value else "no keys",
+                         fix=f"add `{missing[0]}: ...`")
+    return item.value
+
+
+def _list(item: Item, what: str, expected: str) -> list[Item]:
+    if not isinstance(item.value, list) or not item.value:
+        raise unreadable(f"{what} must be a non-empty list", item.mark, expected=expected,
+                         found=describe_value(item.value))
+    return item.value
+
+
+def _text(item: Item, what: str) -> str:
+    if not isinstance(item.value, str):
+        raise unreadable(f"{what} must be text", item.mark, expected="text (quote it if it looks like a number)",
+                         found=describe_value(item.value))
+    return item.value
+
+
+def _stack_name(item: Item, stacks: list[str]) -> str:
+    name = item.value
+    if isinstance(name, str) and name in stacks:
+        return name
+    guess = did_you_mean(name, stacks) if isinstance(name, str) else None
+    raise unreadable(f"a proof names stack '{name}', which the part does not have" if isinstance(name, str)
+                     else "a proof must name a stack of its part", item.mark,
+                     expected="one of: " + ", ".join(stacks), found=describe_value(name),
+                     fix=f"did you mean '{guess}'?" if guess else "name one of the part's `stacks`")
+
+
+def _merge_mode(item: Item) -> str:
+    if not isinstance(item.value, str) or item.value not in MERGES:
+        guess = did_you_mean(str(item.value), MERGES)
+        raise unreadable("`mode` must be a merge mode of Bidirectional", item.mark,
+                         expected="one of: " + ", ".join(MERGES), found=describe_value(item.value),
+                         fix=f"did you mean '{guess}'?" if guess else None)
+    return item.value
+
+
+def _count(item: Item) -> int:
+    if isinstance(item.value, bool) or not isinstance(item.value, int) or item.value < 0:
+        raise unreadable("a parameter count must be a whole number", item.mark, expected="for example 1548",
+                         found=describe_value(item.value))
+    return item.value
+
+
+def _shape(item: Item) -> list:
+    dims = item.plain() if isinstance(item.value, list) else [None]
+    if not dims or any(isinstance(d, bool) or not isinstance(d, (int, str)) for d in dims):
+        raise unreadable("an output shape must be a list of sizes", item.mark,
+                         expected="for example [batch, 4, 12] (the batch axis included)",
+                         found=describe_value(item.value))
+    return dims
 
 
 def contender(name: str, item: Item, path: str) -> Contender:
@@ -136,11 +283,9 @@ def compare_stacks(stacks: list[tuple[str, StackFile]], seed: int = 0) -> Compar
 def agreement(first: Contender, other: Contender, seed: int) -> Proof:
     """Do two user stacks compute the same thing? A finding, said plainly when it cannot be asked."""
     text = f"numbers: {other.name} against {first.name}, on the same random input"
-    if first.error or other.error:
-        return Proof(text, None, "not comparable: a stack does not fit together (see its error)")
-    if first.input_shape != other.input_shape:
-        return Proof(text, None, "not comparable: the input shapes differ "
-                     f"({format_shape(first.input_shape)} vs {format_shape(other.input_shape)})")
+    why_not = unshareable(first, other)
+    if why_not:
+        return Proof(text, None, f"not comparable: {why_not}")
     a, b, shared = runs_on_shared_input(first, other, seed)
     if a.output.shape != b.output.shape:
         return Proof(text, None, f"not comparable: the outputs differ in shape ({a.output.shape} vs {b.output.shape})")
@@ -153,6 +298,16 @@ def agreement(first: Contender, other: Contender, seed: int) -> Proof:
 
 
 # -- proofs ------------------------------------------------------------------------------------
+def unshareable(first: Contender, other: Contender) -> str | None:
+    """Why two stacks cannot run on one input, or None when they can."""
+    if first.error or other.error:
+        return "a stack does not fit together (see its error)"
+    if first.input_shape != other.input_shape:
+        return f"the input shapes differ ({format_shape(first.input_shape)} vs {format_shape(other.input_shape)})"
+    dtypes = first.explanation.input_dtype, other.explanation.input_dtype
+    return None if dtypes[0] == dtypes[1] else f"the input types differ ({dtypes[0]} vs {dtypes[1]})"
+
+
 def run_of(entry: Contender, seed: int, x=None, weights=None):
     """Run a stack with the numeric executor (on a given input: its free sizes bound to the input's)."""
     from .numeric import run_stack
@@ -179,24 +334,19 @@ def runs_on_shared_input(first: Contender, other: Contender, seed: int) -> tuple
 
 
 def max_difference(a, b) -> float:
-    from .claims import difference
-
     return float(difference(a, b).max()) if a.size else 0.0
 
 
 def _needs(entries: dict[str, Contender], *names: str) -> list[Contender]:
-    missing = [n for n in names if n not in entries]
-    if missing:
-        raise unreadable(f"a proof names stack '{missing[0]}', which the part does not have",
-                         expected="one of: " + ", ".join(entries), found=missing[0])
-    return [entries[n] for n in names]
+    return [entries[n] for n in names]  # read_proof checked that the part has them
 
 
 def proof_same_output(spec: list, entries: dict, seed: int) -> Proof:
     first, other = _needs(entries, *spec)
     text = f"{first.name} and {other.name} give the same numbers (same weights, same input)"
-    if first.error or other.error:
-        return Proof(text, False, "a stack does not fit together")
+    why_not = unshareable(first, other)
+    if why_not:
+        return Proof(text, False, why_not)
     a, b, shared = runs_on_shared_input(first, other, seed)
     if not shared:
         return Proof(text, False, "their weights do not have the same layout, so they cannot share them")
@@ -210,6 +360,9 @@ def proof_same_output(spec: list, entries: dict, seed: int) -> Proof:
 def proof_last_step(spec: dict, entries: dict, seed: int) -> Proof:
     single, full = _needs(entries, spec["equals"], spec["of"])
     text = f"{single.name}'s output is the last step of {full.name}'s (same weights, same input)"
+    why_not = unshareable(single, full)
+    if why_not:
+        return Proof(text, False, why_not)
     a, b, shared = runs_on_shared_input(single, full, seed)
     if not shared or b.output.ndim != 3:
         return Proof(text, False, "the stacks do not share weights, or the second returns no sequence")
@@ -219,12 +372,14 @@ def proof_last_step(spec: dict, entries: dict, seed: int) -> Proof:
 
 
 def proof_merge(spec: dict, entries: dict, seed: int) -> Proof:
-    from .layers.wrappers import MERGES
     from .reference import merge
 
     merged, concat = _needs(entries, spec["stack"], spec["of"])
     formula = MERGES[spec["mode"]][0]
     text = f"{merged.name} = {formula}, with the two halves of {concat.name} (same weights, same input)"
+    why_not = unshareable(concat, merged)
+    if why_not:
+        return Proof(text, False, why_not)
     c, m, shared = runs_on_shared_input(concat, merged, seed)
     half = c.output.shape[-1] // 2
     expected = merge(spec["mode"], c.output[..., :half], c.output[..., half:])
@@ -285,15 +440,6 @@ PROOFS: dict[str, Callable[[Any, dict, int], Proof]] = {
     "params": proof_params,
     "output_shape": proof_output_shape,
 }
-
-
-def run_proof(spec: dict, entries: dict[str, Contender], seed: int) -> Proof:
-    kind, argument = next(iter(spec.items())) if isinstance(spec, dict) and len(spec) == 1 else (None, None)
-    if kind not in PROOFS:
-        guess = did_you_mean(str(kind), PROOFS)
-        raise unreadable(f"a lesson proof must be one of: {', '.join(PROOFS)}", expected="`- kind: argument`",
-                         found=repr(spec), fix=f"did you mean '{guess}'?" if guess else None)
-    return PROOFS[kind](argument, entries, seed)
 
 
 def compare_targets(targets: list[str], seed: int = 0) -> Comparison:

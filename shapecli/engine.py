@@ -15,6 +15,7 @@ from .errors import (
     EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, describe_value, did_you_mean, unreadable,
 )
 from .layers import REGISTRY, Context, Layer
+from .layers.base import is_shape_list
 from .shapes import BATCH, Dim, Shape, format_shape
 from .stackfile import Item, LayerEntry, StackFile, layer_entry
 
@@ -29,13 +30,17 @@ class Step:
     index: int  # 1-based, as shown
     layer: Layer
     entry: LayerEntry
-    input_shape: Shape
-    output_shape: Shape
-    params: int
+    input_shape: Shape  # a list of Shapes for a layer called on several tensors
+    output_shape: Shape  # a list of Shapes for a layer that gives several (return_state)
+    params: int  # the layer's parameters (a reused layer's are counted once in total_params)
     why: str  # why the shape changed
     mask_note: str | None = None  # what the layer does with the padding mask it receives
     mask: Shape | None = None  # that mask's shape: batch and the masked axes
     notes: list[str] = field(default_factory=list)  # about the arguments given (Keras 2 names, …)
+    inputs: list[str] = field(default_factory=list)  # the tensors it reads (named in a graph)
+    outputs: list[str] = field(default_factory=list)  # the tensors it makes
+    states: list[str] = field(default_factory=list)  # the tensors given as initial_state
+    shared_with: int | None = None  # a reused layer: the step that made it (its weights)
 
     @property
     def note(self) -> str:
@@ -45,17 +50,23 @@ class Step:
 @dataclass
 class Explanation:
     stack: StackFile
-    input_shape: Shape
+    input_shape: Shape  # the first input's
     input_dtype: str
     steps: list[Step]
+    inputs: dict[str, Shape] = field(default_factory=dict)  # every input, by name
+    outputs: list[str] = field(default_factory=list)  # the names of the model's outputs
+    tensors: dict[str, Shape] = field(default_factory=dict)  # every tensor's shape, by name
+    dtypes: dict[str, str] = field(default_factory=dict)  # each input's dtype
 
     @property
     def output_shape(self) -> Shape:
-        return self.steps[-1].output_shape
+        """The (first) output's shape; a list of Shapes where a sequential stack ends in a list."""
+        return self.tensors[self.outputs[0]] if self.outputs else self.steps[-1].output_shape
 
     @property
     def total_params(self) -> int:
-        return sum(step.params for step in self.steps)
+        """Each layer's parameters once, however often it is called (Keras' count)."""
+        return sum(step.params for step in self.steps if step.shared_with is None)
 
 
 def build_layer(entry: LayerEntry, ctx: Context) -> Layer:
@@ -145,8 +156,20 @@ def input_shape_item(stack: StackFile) -> Item:
 
 
 def read_input_shape(stack: StackFile) -> Shape:
+    """The (first) input's shape, batch first."""
+    if stack.is_graph:
+        from .graph import graph_shape_item
+
+        name, item = next(iter(stack.inputs.value.items()))
+        return read_shape(graph_shape_item(name, item), stack.symbols)
+    return read_shape(input_shape_item(stack), stack.symbols)
+
+
+def read_shape(shape_item: Item, symbols: dict) -> Shape:
+    """An input shape as written (sizes, symbols, null), batch first."""
+    stack = StackFile("", None, None, symbols, {}, shape_item, [])
     dims = [Dim.of(BATCH)]
-    for axis, item in enumerate(input_shape_item(stack).value, start=1):
+    for axis, item in enumerate(shape_item.value, start=1):
         value = item.value
         if value is None:
             dims.append(Dim.of(free_name(axis, stack.symbols)))
@@ -176,27 +199,109 @@ def read_input_shape(stack: StackFile) -> Shape:
     return tuple(dims)
 
 
+@dataclass
+class Call:
+    """One call of a layer in the plan: the tensors it reads and the names of those it makes."""
+
+    entry: LayerEntry
+    layer: Layer
+    inputs: list[str]
+    outputs: list[str]  # empty: named after the layer
+    states: list[str] = field(default_factory=list)  # initial_state
+    marks: dict = field(default_factory=dict)  # tensor name → where the call names it
+
+
 def explain(stack: StackFile) -> Explanation:
+    """The plan: every call of every layer, in order, with its shapes, parameters and sentences.
+    A sequential stack is a chain of calls: each layer reads the one above."""
     ctx = Context(stack.symbols, build_layer=lambda item: build_layer(layer_entry(item), ctx))
-    shape = read_input_shape(stack)  # first: an undeclared symbol is reported where it is first used
-    layers = [build_layer(entry, ctx) for entry in stack.layers]
-    first_input = shape
+    if stack.is_graph:
+        from .graph import read_graph
+
+        inputs, calls, outputs = read_graph(stack, ctx)
+    else:
+        inputs = {INPUT: read_input_shape(stack)}  # first: an undeclared symbol is reported where it is first used
+        calls = [Call(entry, build_layer(entry, ctx), [INPUT if i == 0 else f"layer_{i}"], [f"layer_{i + 1}"])
+                 for i, entry in enumerate(stack.layers)]  # tensors named only for the walk
+        outputs = [f"layer_{len(calls)}"]
+    return walk(stack, inputs, calls, outputs)
+
+
+INPUT = "input"
+
+
+def walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs: list[str]) -> Explanation:
+    tensors: dict[str, Shape] = dict(inputs)
+    masks: dict[str, Shape | None] = dict.fromkeys(inputs)  # padding masks (from Embedding(mask_zero)), as shapes
+    made_by: dict[str, Step] = {}
+    first_call: dict[int, int] = {}  # id(layer) → the index of its first call (a reused layer shares its weights)
     steps: list[Step] = []
-    mask = None  # the padding mask coming in (from Embedding(mask_zero=True)), as a shape
-    for index, (layer, entry) in enumerate(zip(layers, stack.layers), start=1):
+    for index, call in enumerate(calls, start=1):
+        layer, entry = call.layer, call.entry
+        shape = [tensors[name] for name in call.inputs] if layer.takes_list else tensors[call.inputs[0]]
+        mask = None if layer.takes_list else masks[call.inputs[0]]
         try:
-            out = layer.output_shape(shape)
+            if not layer.takes_list and is_shape_list(shape):
+                raise many_tensors(made_by[call.inputs[0]], layer)
+            state_shapes = {"initial_state": [tensors[name] for name in call.states]} if call.states else {}
+            out = layer.output_shape(shape, **state_shapes)
             params = layer.params(shape)
             note = layer.why(shape, out)
             if mask is not None:
                 layer.check_mask(shape, mask)
         except ShapeMismatch as problem:
-            raise _does_not_fit(problem, index, layer, entry, steps, shape) from None
-        steps.append(Step(index, layer, entry, shape, out, params, note, layer.mask_note(mask) if mask else None, mask,
-                          layer.notes() + input_shape_notes(layer, index, stack)))
-        shape, mask = out, layer.mask_shape(shape, mask)
-    dtype = "int32" if layers[0].vocabulary() is not None else "float32"  # token ids for an Embedding
-    return Explanation(stack, first_input, dtype, steps)
+            before = made_by.get(call.inputs[0]) if call.inputs else None
+            raise _does_not_fit(problem, index, layer, entry, steps, before, shape) from None
+        step = Step(index, layer, entry, shape, out, params, note, layer.mask_note(mask) if mask else None, mask,
+                    layer.notes() + input_shape_notes(layer, index, stack), list(call.inputs), list(call.outputs),
+                    list(call.states), first_call.setdefault(id(layer), index) if id(layer) in first_call else None)
+        first_call.setdefault(id(layer), index)
+        if step.shared_with is not None:
+            check_reuse(steps[step.shared_with - 1], step)
+        given = out if is_shape_list(out) and stack.is_graph else [out]
+        if len(step.outputs) != len(given):
+            raise _does_not_fit(ShapeMismatch(
+                f"{layer.keras_name} gives {len(given)} tensor{'s' if len(given) > 1 else ''}, but `out:` names "
+                f"{len(step.outputs)}", expected=f"{len(given)} names: " + ", ".join(format_shape(g) for g in given),
+                found=", ".join(step.outputs), fix="name each output (use _ for one you do not need)"),
+                index, layer, entry, steps, None, shape) from None
+        handed_on = layer.mask_shape(shape, mask) if not layer.takes_list else None
+        for k, (name, tensor) in enumerate(zip(step.outputs, given)):
+            tensors[name], masks[name], made_by[name] = tensor, handed_on if k == 0 else None, step
+        steps.append(step)
+    dtypes = {name: input_dtype(name, steps) for name in inputs}
+    first = next(iter(inputs))
+    return Explanation(stack, inputs[first], dtypes[first], steps, inputs, outputs, tensors, dtypes)
+
+
+def check_reuse(first: Step, again: Step) -> None:
+    """A layer called again uses the same weights, so it must need weights of the same shapes."""
+    built, wanted = first.layer.weight_shapes(first.input_shape), again.layer.weight_shapes(again.input_shape)
+    if built != wanted:
+        raise _does_not_fit(ShapeMismatch(
+            f"{again.layer.name} was built at layer {first.index} for {format_shape(first.input_shape)}; called again "
+            f"on {format_shape(again.input_shape)} it would need other weights",
+            expected="weights " + ", ".join(f"{n} {'×'.join(map(str, s))}" for n, s in built),
+            found="weights " + ", ".join(f"{n} {'×'.join(map(str, s))}" for n, s in wanted),
+            fix="a reused layer shares its weights: call it on tensors of the same feature size"),
+            again.index, again.layer, again.entry, [], None, again.input_shape)
+
+
+def input_dtype(name: str, steps: list[Step]) -> str:
+    """int32 token ids for an input an Embedding reads, else float32."""
+    readers = [step.layer for step in steps if name in step.inputs]
+    return "int32" if any(layer.vocabulary() is not None for layer in readers) else "float32"
+
+
+def many_tensors(before: Step, layer: Layer) -> ShapeMismatch:
+    """A layer that gives a list (return_state) feeding a layer that takes one tensor."""
+    shapes = before.output_shape
+    return ShapeMismatch(
+        f"{before.layer.title()} gives {len(shapes)} tensors ({', '.join(format_shape(s) for s in shapes)}), and "
+        f"{layer.keras_name} takes one",
+        expected="one tensor passed from layer to layer (a sequential stack)",
+        found=f"a list of {len(shapes)}: {before.layer.list_output_names()}",
+        fix=before.layer.list_output_fix())
 
 
 def input_shape_notes(layer: Layer, index: int, stack: StackFile) -> list[str]:
@@ -213,12 +318,12 @@ def input_shape_notes(layer: Layer, index: int, stack: StackFile) -> list[str]:
 
 
 def _does_not_fit(problem: ShapeMismatch, index: int, layer: Layer, entry: LayerEntry, steps: list[Step],
-                  shape: Shape) -> StackError:
+                  before: Step | None, shape: Shape) -> StackError:
+    """`before`: the step that made the tensor the failing layer reads (None: an input of the stack)."""
     error = StackError.from_problem(problem, EXIT_DOES_NOT_FIT, entry.mark, f"layer {index}, {layer.title()}: ")
     error.fitted, error.failed_at = list(steps), index
     if problem.wanted_rank is not None:
-        if steps:
-            before = steps[-1]
+        if before is not None:
             hint = before.layer.hint_for_rank(problem.wanted_rank)
             if hint is not None:
                 did, fix = hint

@@ -29,11 +29,13 @@ def dense(x, kernel, bias, activation):
     return activate(activation, each_position(x, one, kernel.shape[1]))
 
 
-def recurrent_loop(cell, x, weights, *, backwards: bool = False, mask=None, zeros_at_padding: bool = False):
+def recurrent_loop(cell, x, weights, *, backwards: bool = False, mask=None, zeros_at_padding: bool = False,
+                   initial_states=None, unrolled: bool = False):
     """A recurrent layer read sample by sample, step by step: (outputs in reading order, final states).
 
-    A padded step (mask False) is skipped: the state stays, and the output repeats the previous one
-    (zeros before any real step, or zeros throughout with `zeros_at_padding`)."""
+    It starts from `initial_states` (zeros when None). A padded step (mask False) is skipped: the state
+    stays, and the output repeats the previous one — before any real step, the initial h (zeros when
+    `unrolled`, as Keras' unrolled loop has it), or zeros throughout with `zeros_at_padding`."""
     kernel = weights[0]
     bias = cell.input_bias(weights)
     batch, steps = x.shape[0], x.shape[1]
@@ -41,8 +43,8 @@ def recurrent_loop(cell, x, weights, *, backwards: bool = False, mask=None, zero
     outputs = np.zeros((batch, steps, cell.units), x.dtype)
     finals = []
     for b in range(batch):
-        states = cell.initial_states(1, x.dtype)
-        previous = np.zeros((1, cell.units), x.dtype)
+        states = cell.initial_states(1, x.dtype) if initial_states is None else [s[b:b + 1].copy() for s in initial_states]
+        previous = np.zeros((1, cell.units), x.dtype) if unrolled else states[0].copy()
         for k, t in enumerate(order):
             if mask is not None and not mask[b, t]:
                 outputs[b, k] = 0 if zeros_at_padding else previous[0]

@@ -201,6 +201,9 @@ def batched(dims: Iterable["int | str | Dim"]) -> Shape:
 
 
 def format_shape(shape: Shape) -> str:
+    """`(batch, 7, 12)`; several tensors (a list of shapes) as `[(batch, 8), (batch, 8)]`."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
     inner = ", ".join(str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
@@ -213,4 +216,7 @@ def product(dims: Iterable[Dim]) -> Dim:
 
 
 def shape_to_json(shape: Shape) -> list:
+    """A shape as JSON: a list of dims (several tensors: a list of such lists)."""
+    if isinstance(shape, list):
+        return [shape_to_json(s) for s in shape]
     return [d.to_json() for d in shape]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import yaml
@@ -20,7 +20,7 @@ from .errors import Mark, StackError, describe_value, did_you_mean, unreadable
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_VALUES = 500_000  # values after alias expansion (a 10,000-layer stack has ~60,000); stops alias bombs
 
-TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "layers")
+TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "inputs", "layers", "outputs")
 SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,6 +75,8 @@ class LayerEntry:
     args: dict[str, Item]
     name_item: Item  # where the layer's name is written
     args_item: Item | None = None  # the arguments mapping, for where each key is
+    wiring: dict[str, Item] = field(default_factory=dict)  # in / out / initial_state, in a graph
+    reuses: str | None = None  # `reuse: NAME`: the name of the layer called again
 
     @property
     def mark(self) -> Mark | None:
@@ -94,6 +96,12 @@ class StackFile:
     input_shape: Item | None  # None: not at the top; the engine looks on the first layer (Keras 2 style)
     layers: list[LayerEntry]
     mark: Mark | None = None  # the top-level mapping
+    inputs: Item | None = None  # a graph: {name: shape} of its inputs …
+    outputs: Item | None = None  # … and the names of its outputs
+
+    @property
+    def is_graph(self) -> bool:
+        return self.inputs is not None
 
 
 # -- YAML nodes -> Items -------------------------------------------------------
@@ -228,10 +236,35 @@ def parse_yaml(text: str, path: str) -> Item:
 
 
 # -- Items -> StackFile ----------------------------------------------------------
-def layer_entry(item: Item) -> LayerEntry:
-    """`{Name: {args}}`, `{Name: null}` or a bare `Name` -> a LayerEntry."""
+WIRING_KEYS = ("in", "out", "initial_state")  # a graph's layer entry: the tensors a call reads and makes
+REUSE = "reuse"  # `- reuse: NAME`: call a layer made above once more (the same weights)
+
+
+def layer_entry(item: Item, graph: bool = False) -> LayerEntry:
+    """`{Name: {args}}`, `{Name: null}` or a bare `Name` -> a LayerEntry; in a graph, with `in:`, `out:`,
+    `initial_state:` beside the layer, or `reuse: NAME` instead of it."""
     if isinstance(item.value, str):
         return LayerEntry(item.value, {}, item)
+    wiring = {}
+    if isinstance(item.value, dict):
+        wiring = {key: item.value[key] for key in WIRING_KEYS if key in item.value}
+        if wiring and not graph:
+            key = next(iter(wiring))
+            raise unreadable(
+                f"`{key}:` names tensors, which only a graph (functional) stack file has",
+                item.key_mark(key),
+                expected="a sequential stack: each layer reads the layer above, so it names no tensors",
+                found=f"`{key}:`",
+                fix="start the file with `inputs:` (and end it with `outputs:`) for a graph, or remove it")
+        rest = {key: value for key, value in item.value.items() if key not in WIRING_KEYS}
+        if graph and len(rest) == 1 and REUSE in rest:
+            name = rest[REUSE]
+            if not isinstance(name.value, str):
+                raise unreadable("`reuse:` names a layer made above", name.mark, expected="a layer's name",
+                                 found=describe_value(name.value))
+            return LayerEntry(REUSE, {}, item.keys[REUSE], None, wiring, name.value)
+        if wiring:
+            item = Item(rest, item.mark, {key: item.keys[key] for key in rest})
     if not isinstance(item.value, dict) or len(item.value) != 1:
         raise unreadable(
             "a layer must be a one-key mapping: its Keras name and its arguments",
@@ -251,7 +284,7 @@ def layer_entry(item: Item) -> LayerEntry:
             found=describe_value(args.value),
             fix="name each argument, e.g. `Dense: {units: 12}` rather than `Dense: 12`",
         )
-    return LayerEntry(type_name, args.value, item.keys.get(type_name, item), args)
+    return LayerEntry(type_name, args.value, item.keys.get(type_name, item), args, wiring)
 
 
 def read_stack_text(text: str, path: str) -> StackFile:
@@ -342,7 +375,25 @@ def stack_from_item(root: Item, path: str) -> StackFile:
     symbols, symbol_marks = _read_symbols(top.get("symbols"))
     layers_item = _non_empty_list(top["layers"], "`layers` must be a non-empty list",
                                   "one `- LayerName: {arguments}` entry per layer")
-    layers = [layer_entry(item) for item in layers_item.value]
+    graph = "inputs" in top
+    if graph:
+        for key, fix in (("input_shape", "a graph names its inputs under `inputs:` instead"),
+                         ("outputs", None)):
+            if (key in top) == (key == "input_shape"):
+                raise unreadable(
+                    f"a graph stack file (with `inputs:`) {'has no' if key == 'input_shape' else 'needs'} `{key}:`",
+                    root.key_mark(key) if key in top else root.mark,
+                    expected="`inputs:` {name: shape}, `layers:`, and `outputs:` [names]",
+                    found=f"`{key}:`" if key in top else f"no `{key}:`",
+                    fix=fix or "add `outputs: [name]`, naming the tensors the model returns")
+        if not isinstance(top["inputs"].value, dict) or not top["inputs"].value:
+            raise unreadable("`inputs:` must map each input's name to its shape", top["inputs"].mark,
+                             expected="for example `inputs: {encoder_inputs: [null, 71]}` (batch left out)",
+                             found=describe_value(top["inputs"].value))
+    layers = [layer_entry(item, graph) for item in layers_item.value]
+    if graph:
+        return StackFile(path, text["name"], text["description"], symbols, symbol_marks, None, layers, root.mark,
+                         top["inputs"], top["outputs"])
     shape_item = None
     if "input_shape" in top:
         shape_item = _non_empty_list(top["input_shape"], "`input_shape` must be a non-empty list of sizes",

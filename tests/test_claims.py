@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from shapecli.claims import TOLERANCE, Claim, check_layer, check_run, exactly_equal, params_claim, same_numbers, shape_claim
+from shapecli.claims import MASK, Claim, check_layer, check_run, exactly_equal, params_claim, same_numbers, shape_claim
 from shapecli.cli import cli
 from shapecli.layers.core import Dense, Dropout
 from shapecli.layers.recurrent import RNN
@@ -19,6 +19,8 @@ from shapecli.numeric import run_stack
 from shapecli.scenarios import load_stack, scenario_names
 from shapecli.shapes import Dim, batched
 from shapecli.stackfile import stack_from_data
+
+from tests.helpers import case
 
 ENV = {"COLUMNS": "200", "NO_COLOR": None, "FORCE_COLOR": None}
 GOOD_SCENARIOS = [n for n in scenario_names() if "wrong" not in n]
@@ -78,9 +80,19 @@ def test_every_scenario_holds_every_claim(name, seed):
 @pytest.mark.parametrize("name", GOOD_SCENARIOS)
 def test_every_layer_has_shape_and_params_claims_first(name):
     run = run_stack(load_stack(name))
-    for layer_run, layer_claims in zip(run.layers, check_run(run)):
+    for layer_claims in check_run(run):
         assert names(layer_claims)[:2] == ["output shape", "params = sizes of the weights created"]
-        assert layer_claims[1].expected == f"{layer_run.step.params:,}"
+
+
+def test_params_claims_of_the_addition_model_state_keras_counts():
+    """Expected: Keras' parameter count per layer; observed: the sizes of Keras' weight shapes, written out
+    (LSTM: 12×512, 128×512, 512; LSTM: 128×512, 128×512, 512; Dense: 128×12, 12)."""
+    keras = case("stack_addition_encoder_decoder")["layer_params"]
+    params = [layer_claims[1] for layer_claims in check_run(run_stack(load_stack("addition")))]
+    assert [c.expected for c in params] == [f"{n:,}" for n in keras] == ["72,192", "0", "131,584", "1,548", "0"]
+    assert [c.observed for c in params] == [
+        "6,144 + 65,536 + 512 = 72,192", "0", "65,536 + 65,536 + 512 = 131,584", "1,536 + 12 = 1,548", "0"]
+    assert all(c.ok for c in params)
 
 
 def test_every_claim_has_words():
@@ -101,7 +113,7 @@ def test_rnn_without_return_sequences_equals_last_step():
 
 def test_rnn_with_return_sequences_has_no_last_step_claim():
     _, claims = claims_of([5, 3], [{"LSTM": {"units": 4, "return_sequences": True}}])
-    assert not [c for c in claims[0] if "last step" in c.name]
+    assert [c.kind for c in claims[0]] == ["output_shape", "params", "RNN.every_step"]
 
 
 @pytest.mark.parametrize("return_sequences", [False, True])
@@ -169,8 +181,10 @@ def test_sparsemax_makes_no_sums_to_one_claim():
 
 
 def test_dense_softmax_activation_has_no_sum_claim_of_its_own():
-    _, claims = claims_of([5], [{"Activation": {"activation": "relu"}}])
-    assert not [c for c in claims[0] if "sums to 1" in c.name]
+    """Dense's sentence says nothing about sums, so Dense(activation='softmax') makes no sums-to-1 claim."""
+    _, claims = claims_of([5], [{"Dense": {"units": 3, "activation": "softmax"}}])
+    assert [c.kind for c in claims[0]] == ["output_shape", "params", "Dense.each_position"]
+    assert of_kind(claims[0], "Dense.each_position").name.startswith("equals softmax(x·kernel + bias)")
 
 
 def test_dropout_is_unchanged_at_inference():
@@ -241,6 +255,7 @@ def test_masked_claims_hold():
     for second in ({"LSTM": {"units": 3}}, {"GRU": {"units": 3, "go_backwards": True}},
                    {"Bidirectional": {"layer": {"LSTM": {"units": 3, "return_sequences": True}}}}):
         run, claims = claims_of([5], [embedding, second], x=x)
+        assert of_kind(claims[1], "mask.padding_ignored").backs == MASK  # the mask claims were made
         assert all(c.ok for lc in claims for c in lc), (second, claims)
 
 
@@ -350,10 +365,6 @@ def test_failing_claims_counted_in_json(monkeypatch):
 
 
 # -- claim helpers ---------------------------------------------------------------------------------
-def test_tolerance_is_1e_5():
-    assert TOLERANCE == 1e-5
-
-
 @pytest.mark.parametrize("diff, ok", [(0.0, True), (0.99e-5, True), (1e-5, True), (1.01e-5, False), (2e-5, False)])
 def test_same_numbers_tolerance_boundary(diff, ok):
     expected = np.zeros((2, 3), np.float64)
@@ -484,6 +495,13 @@ def test_params_claim_text():
     assert not params_claim(19, [np.zeros((5, 3)), np.zeros(3)]).ok
 
 
-def test_check_layer_uses_the_layer_run():
-    run = run_stack(load_stack("dense-3d"))
-    assert check_layer(run.layers[0], run.bindings) == check_run(run)[0]
+def test_check_layer_checks_the_layer_runs_own_output():
+    run = run_stack(load_stack("dense-3d"))  # Dense(12) on (batch, 4, 128), batch bound to 2
+    layer_run = run.layers[0]
+    claims = check_layer(layer_run, run.bindings)
+    assert [c.kind for c in claims] == ["output_shape", "params", "Dense.each_position", "Dense.time_distributed"]
+    assert all(c.ok for c in claims)
+    layer_run.output = layer_run.output[:, :3]  # a run whose output lost a step
+    shape, _, each_position, _ = check_layer(layer_run, run.bindings)
+    assert not shape.ok and shape.observed == "(2, 3, 12)"
+    assert not each_position.ok

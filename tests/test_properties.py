@@ -81,18 +81,9 @@ def test_random_stacks_never_crash_explain(data):
     previous = explanation.input_shape
     for step in explanation.steps:
         assert step.input_shape == previous
-        assert step.params == sum(_count(shape) for _, shape in step.layer.weight_shapes(step.input_shape))
         assert step.note and step.layer.title()
         previous = step.output_shape
-    assert explanation.total_params == sum(s.params for s in explanation.steps)
     assert json.loads(explanation_to_json(explanation))["output_shape"][0] == "batch"
-
-
-def _count(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 @settings(max_examples=300, deadline=None)

@@ -29,7 +29,7 @@ from shapecli.shapes import Dim
 ANSI = "\x1b["
 ENV = {"COLUMNS": "200", "NO_COLOR": None, "FORCE_COLOR": None}
 RUN_KEYS = {"name", "seed", "bindings", "input_shape", "layers", "sentences", "sentences_proven", "claims", "failed", "ok"}
-LAYER_KEYS = {"index", "type", "input_shape", "output_shape", "observed_shape", "claims"}
+LAYER_KEYS = {"index", "type", "title", "input_shape", "output_shape", "params", "note", "observed_shape", "claims"}
 CLAIM_KEYS = {"claim", "kind", "proves", "expected", "observed", "ok"}
 FREE_TIME_STACK = "symbols:\n  time: null\ninput_shape: [time, 12]\nlayers:\n  - Flatten\n"
 

@@ -336,7 +336,7 @@ def test_unknown_top_level_key_suggests_the_right_one():
     assert error.exit_code == EXIT_UNREADABLE
     assert error.title == "unknown top-level key 'layer'"
     assert error.fix == "did you mean 'layers'?"
-    assert error.expected == "one of name, description, symbols, input_shape, layers"
+    assert error.expected == "one of name, description, symbols, input_shape, inputs, layers, outputs"
     assert_points_at(error, text, "layer")
 
 
@@ -726,15 +726,13 @@ def test_dense_after_flatten_over_a_free_time_axis():
 
 @pytest.mark.parametrize("layer, state", [("LSTM", "[output, h, c]"), ("GRU", "[output, h]")])
 def test_return_state_is_a_list_not_a_tensor(layer, state):
-    text = stack(f"  - {layer}: {{units: 8, return_state: true}}")
+    text = stack(f"  - {layer}: {{units: 8, return_state: true}}\n  - Dense: {{units: 2}}")
     error = error_of(text)
     assert error.exit_code == EXIT_DOES_NOT_FIT
-    assert error.title == (
-        f"layer 1, {layer}(8, return_state=True): return_state=True makes {layer} return a list: "
-        "its output and its final state(s)"
-    )
-    assert error.found == state
+    assert error.title.startswith(f"layer 2, Dense(2): {layer}(8, return_state=True) gives {state.count(',') + 1} tensors")
+    assert error.found.endswith(state)
     assert error.fix.startswith("remove return_state")
+    assert_points_at(error, text, "Dense")
 
 
 def test_conv1d_valid_kernel_longer_than_the_input():

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from .. import reference
 from ..activations import ELEMENTWISE, activate
-from ..claims import MASK, exactly_equal, padding_ignored, same_numbers
+from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
 from ..ops import dot_last, sigmoid_, tanh_
-from ..shapes import Dim, Shape
+from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
 )
@@ -32,6 +32,7 @@ class Cell:
     (one big matmul); `step` adds the recurrent part h·U and the gates."""
 
     gates = 1
+    state_names = ("h",)
 
     def __init__(self, layer: "RNN"):
         self.layer = layer
@@ -90,6 +91,7 @@ class SimpleRNNCell(Cell):
 
 class LSTMCell(Cell):
     gates = 4  # Keras order of the kernel columns: input, forget, cell, output
+    state_names = ("h", "c")
 
     def initial_states(self, batch: int, dtype) -> list:
         return [np.zeros((batch, self.units), dtype), np.zeros((batch, self.units), dtype)]
@@ -186,7 +188,9 @@ class RNN(Layer):
             "give the feature axis a fixed size",
         )
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    call_arguments = ("initial_state",)
+
+    def output_shape(self, input_shape: Shape, initial_state: list | None = None) -> Shape:
         self.require_rank(
             input_shape, 3, "(batch, time, features)",
             fix="give it a sequence: (batch, time, features)",
@@ -200,32 +204,58 @@ class RNN(Layer):
                 found=f"{input_shape[0]}: shapecli's stacks leave the batch free",
                 fix="remove stateful; it changes no shape (Keras refuses it with a free batch size too)",
             )
-        if self.return_state:
-            raise ShapeMismatch(
-                f"return_state=True makes {self.keras_name} return a list: its output and its final state(s)",
-                expected="one tensor passed from layer to layer (a sequential stack)",
-                found=f"[output, {'h, c' if isinstance(self.cell, LSTMCell) else 'h'}]",
-                fix="remove return_state; the states are for functional-API models (e.g. to start a decoder)",
-            )
         units = Dim.of(self.units)
-        if self.return_sequences:
-            return (input_shape[0], input_shape[1], units)
-        return (input_shape[0], units)
+        state = (input_shape[0], units)
+        if initial_state is not None:
+            self.check_states(initial_state, state)
+        output = (input_shape[0], input_shape[1], units) if self.return_sequences else state
+        return [output] + [state] * len(self.cell.state_names) if self.return_state else output
+
+    def check_states(self, given: list, state: Shape) -> None:
+        """initial_state: one (batch, units) tensor per state of the cell, in Keras' order."""
+        names = self.cell.state_names
+        wanted = f"[{', '.join(names)}]: {len(names)} tensor{'s' if len(names) > 1 else ''} of {format_shape(state)}"
+        if len(given) != len(names):
+            raise ShapeMismatch(
+                f"{self.keras_name} keeps {len(names)} state{'s' if len(names) > 1 else ''} ({', '.join(names)}), "
+                f"so initial_state needs {len(names)}, but gets {len(given)}",
+                expected=wanted, found=", ".join(format_shape(g) for g in given),
+                fix="give " + " and ".join(names) + " — e.g. the states an encoder returns with return_state=True"
+                + (" (Keras fails on too few, and silently ignores extra ones)" if len(given) > len(names) else ""))
+        for name, shape in zip(names, given):
+            if tuple(shape[1:]) != tuple(state[1:]) or len(shape) != len(state):
+                raise ShapeMismatch(
+                    f"initial state {name} must be {format_shape(state)}: one {self.units}-number vector per sample",
+                    expected=wanted, found=f"{name} {format_shape(shape)}",
+                    fix=f"give {self.keras_name} as many units as the states are wide, or start from states that wide")
+
+    def list_output_names(self) -> str:
+        return "[output, " + ", ".join(self.cell.state_names) + "]"
+
+    def list_output_fix(self) -> str:
+        return ("remove return_state; the states are for functional-API models (e.g. to start a decoder): "
+                "use the graph form of the stack file (`inputs:` … `outputs:`)")
 
     def weight_shapes(self, input_shape: Shape) -> list:
         return self.cell.weight_shapes(self.input_features(input_shape))
 
-    def why(self, input_shape: Shape, output_shape: Shape) -> str:
+    def why(self, input_shape: Shape, output_shape: Shape, initial_state: list | None = None) -> str:
         time = input_shape[1]
+        start = f"starts from the given {' and '.join(self.cell.state_names)} instead of zeros; " if initial_state else ""
         backwards = "reads the steps last-to-first (go_backwards); " if self.go_backwards else ""
         if self.return_sequences:
             order = " — in reversed time order" if self.go_backwards else ""
-            return f"{backwards}return_sequences=True: the {self.units}-unit output at {each_step(time)} is passed on{order}"
-        last = f"the last of {time} steps" if time.is_known else f"the last of the {time} steps"
-        return (
-            f"{backwards}return_sequences=False: only {last} is passed on — "
-            f"the {self.units}-unit state after reading the whole sequence"
-        )
+            said = f"return_sequences=True: the {self.units}-unit output at {each_step(time)} is passed on{order}"
+        else:
+            last = f"the last of {time} steps" if time.is_known else f"the last of the {time} steps"
+            said = (f"return_sequences=False: only {last} is passed on — "
+                    f"the {self.units}-unit state after reading the whole sequence")
+        if self.return_state:
+            states = " and ".join(f"{name} {format_shape(output_shape[1])}" for name in self.cell.state_names)
+            same = "its last step" if self.return_sequences else "it"
+            said += (f"; return_state=True: also hands on the final {states}"
+                     f" — h is the output again ({same})" + (", c the cell's memory" if len(self.cell.state_names) > 1 else ""))
+        return start + backwards + said
 
     def keeps_mask(self) -> bool:
         return self.return_sequences
@@ -255,7 +285,7 @@ class RNN(Layer):
         previous output. Keras' unrolled loop ignores it and repeats the previous output all the same."""
         return (asked or self.zero_output_for_mask) and not self.unroll
 
-    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False):
+    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False, initial_state=None):
         """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
         Masked steps keep the previous state and repeat the previous output (or give zeros)."""
         mask = real_steps(mask)
@@ -267,8 +297,8 @@ class RNN(Layer):
         bias = self.cell.input_bias(weights)
         if bias is not None:
             xw += bias
-        states = self.cell.initial_states(batch, x.dtype)
-        last = np.zeros((batch, self.units), x.dtype)
+        states = self.cell.initial_states(batch, x.dtype) if initial_state is None else [s.copy() for s in initial_state]
+        last = np.zeros((batch, self.units), x.dtype) if self.unroll else states[0].copy()  # before a real step
         outputs = np.empty((batch, steps, self.units), x.dtype) if self.return_sequences else None
         for t in range(steps):
             h, new_states = self.cell.step(xw[t], states, weights)
@@ -279,31 +309,53 @@ class RNN(Layer):
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
-        return outputs if self.return_sequences else last
+        output = outputs if self.return_sequences else last
+        return [output, *states] if self.return_state else output
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return [small_weight(shape, rng) if name == "bias" else kernel_weight(shape, rng)
                 for name, shape in self.weight_shapes(input_shape)]
 
-    def claims(self, x, y, weights: list, mask=None) -> list:
+    def claims(self, x, y, weights: list, mask=None, initial_state=None) -> list:
         """Against the layer read sample by sample and step by step (reference.recurrent_loop)."""
-        outputs, _ = reference.recurrent_loop(self.cell, x, weights, backwards=self.go_backwards, mask=real_steps(mask),
-                                              zeros_at_padding=self.zeros_at_padding())
+        outputs, states = reference.recurrent_loop(self.cell, x, weights, backwards=self.go_backwards,
+                                                   mask=real_steps(mask), zeros_at_padding=self.zeros_at_padding(),
+                                                   initial_states=initial_state, unrolled=self.unroll)
+        output, given_states = (y[0], y[1:]) if self.return_state else (y, [])
         order = "last-to-first, " if self.go_backwards else ""
         if self.return_sequences:
-            return [same_numbers(f"output k is the output after reading {order}step by step up to the k-th step read "
-                                 "(a plain loop, one step at a time)", outputs, y, kind="RNN.every_step")]
-        return [same_numbers(f"equals the output after reading every step {order}one at a time (a plain loop): "
-                             "only the last is passed on", outputs[:, -1], y, kind="RNN.last_step")]
+            found = [same_numbers(f"output k is the output after reading {order}step by step up to the k-th step read "
+                                  "(a plain loop, one step at a time)", outputs, output, kind="RNN.every_step")]
+        else:
+            found = [same_numbers(f"equals the output after reading every step {order}one at a time (a plain loop): "
+                                  "only the last is passed on", outputs[:, -1], output, kind="RNN.last_step")]
+        if self.return_state:
+            found.append(same_numbers("state h equals the output" + (" at the last step read" if self.return_sequences
+                                                                       else ""),
+                                      output[:, -1] if self.return_sequences else output, given_states[0],
+                                      kind="RNN.state_h"))
+            for name, expected, observed in list(zip(self.cell.state_names, states, given_states))[1:]:
+                found.append(same_numbers(f"state {name} is the cell state after the last step (the plain loop's)",
+                                          expected, observed, kind="RNN.state_c"))
+        if initial_state is not None:
+            zero = self.forward(x, weights, mask)
+            zero = zero[0] if self.return_state else zero
+            found.append(some_differ("the given initial state matters: from zero states the output differs", zero,
+                                     output, kind="RNN.initial_state", backs=WHY))
+        return found
 
-    def mask_claims(self, x, y, weights: list, mask) -> list:
+    def mask_claims(self, x, y, weights: list, mask, initial_state=None) -> list:
+        if self.return_state:
+            y = y[0]
         mask = real_steps(mask)
-        found = padding_ignored(self, x, y, weights, mask)
+        found = padding_ignored(self.variant(return_state=False), x, y, weights, mask)
         if self.return_sequences:
             read = mask[:, ::-1] if self.go_backwards else mask  # the mask in the order the steps are read
+            before = 0 if initial_state is None or self.unroll else initial_state[0]  # the output before any real step
             expected = y.copy()
             for b, k in zip(*np.nonzero(~read)):
-                expected[b, k] = 0 if self.zeros_at_padding() or k == 0 else expected[b, k - 1]
+                expected[b, k] = 0 if self.zeros_at_padding() else (before[b] if not np.isscalar(before) else 0) \
+                    if k == 0 else expected[b, k - 1]
             what = "zeros" if self.zeros_at_padding() else "the previous output repeated"
             found.append(exactly_equal(f"at padded steps the output is {what}", expected, y,
                                        kind="RNN.padded_steps", backs=MASK))

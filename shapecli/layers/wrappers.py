@@ -15,7 +15,7 @@ from .recurrent import RNN, real_steps
 
 def inner_layer(item: Any, name: str, ctx: Context) -> Layer:
     """A wrapper's `layer:` — one layer entry, built like any other."""
-    return item if isinstance(item, Layer) else ctx.build_layer(item)
+    return item if item is None or isinstance(item, Layer) else ctx.build_layer(item)
 
 
 @register
@@ -183,7 +183,7 @@ class Bidirectional(Layer):
         return self._backward_copy
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        forward = self.layer.output_shape(input_shape)
+        forward, states = self.outputs_and_states(self.layer.output_shape(input_shape))
         if self.merge_mode is None:
             raise ShapeMismatch(
                 "merge_mode=None makes Bidirectional return two tensors, [forward, backward]",
@@ -191,17 +191,30 @@ class Bidirectional(Layer):
                 found="two outputs",
                 fix="choose merge_mode concat, sum, mul or ave",
             )
-        backward = self.backward.output_shape(input_shape)
+        backward, backward_states = self.outputs_and_states(self.backward.output_shape(input_shape))
         if self.merge_mode == "concat":
-            return (*forward[:-1], forward[-1] + backward[-1])
-        if forward[-1] != backward[-1]:
+            merged = (*forward[:-1], forward[-1] + backward[-1])
+        elif forward[-1] != backward[-1]:
             raise ShapeMismatch(
                 f"merge_mode={self.merge_mode!r} needs both directions equally wide",
                 expected=f"{forward[-1]} units backward as forward",
                 found=f"{backward[-1]} units backward",
                 fix="give backward_layer the same units, or use merge_mode concat",
             )
-        return forward
+        else:
+            merged = forward
+        return [merged, *states, *backward_states] if self.layer.return_state else merged
+
+    def outputs_and_states(self, given) -> tuple:
+        """A direction's output, and its final states when it returns them (return_state)."""
+        return (given[0], list(given[1:])) if self.layer.return_state else (given, [])
+
+    def list_output_names(self) -> str:
+        names = self.layer.cell.state_names
+        return "[output, " + ", ".join([f"forward {n}" for n in names] + [f"backward {n}" for n in names]) + "]"
+
+    def list_output_fix(self) -> str:
+        return self.layer.list_output_fix()
 
     def weight_shapes(self, input_shape: Shape) -> list:
         return [("forward_" + n, s) for n, s in self.layer.weight_shapes(input_shape)] + [
@@ -238,14 +251,17 @@ class Bidirectional(Layer):
         """The forward and backward outputs, lined up in time (Keras re-reverses the backward sequence)."""
         forward_weights, backward_weights = self.split(x, weights)
         zeros = self.layer.return_sequences  # Keras' Bidirectional gives zeros at masked steps
-        forward = self.layer.forward(x, forward_weights, mask, zero_output_for_mask=zeros)
-        backward = self.backward.forward(x, backward_weights, mask, zero_output_for_mask=zeros)
+        forward, states = self.outputs_and_states(self.layer.forward(x, forward_weights, mask, zero_output_for_mask=zeros))
+        backward, backward_states = self.outputs_and_states(
+            self.backward.forward(x, backward_weights, mask, zero_output_for_mask=zeros))
         if self.layer.return_sequences:
             backward = backward[:, ::-1]
-        return forward, backward
+        return forward, backward, states + backward_states
 
     def forward(self, x, weights: list, mask=None):
-        return MERGES[self.merge_mode][1](*self.directions(x, weights, mask))
+        forward, backward, states = self.directions(x, weights, mask)
+        merged = MERGES[self.merge_mode][1](forward, backward)
+        return [merged, *states] if self.layer.return_state else merged
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return self.layer.draw_weights(input_shape, rng) + self.backward.draw_weights(input_shape, rng)
@@ -255,22 +271,32 @@ class Bidirectional(Layer):
         merged as the mode says."""
         count = len(self.layer.weight_shapes((None, None, Dim.of(x.shape[-1]))))
         sequences, mask = self.layer.return_sequences, real_steps(mask)
-        forward, _ = reference.recurrent_loop(self.layer.cell, x, weights[:count], mask=mask,
-                                              zeros_at_padding=self.layer.zeros_at_padding(sequences))
-        backward, _ = reference.recurrent_loop(self.backward.cell, x, weights[count:], backwards=True, mask=mask,
-                                               zeros_at_padding=self.backward.zeros_at_padding(sequences))
+        forward, forward_states = reference.recurrent_loop(self.layer.cell, x, weights[:count], mask=mask,
+                                                           zeros_at_padding=self.layer.zeros_at_padding(sequences))
+        backward, backward_states = reference.recurrent_loop(self.backward.cell, x, weights[count:], backwards=True,
+                                                             mask=mask,
+                                                             zeros_at_padding=self.backward.zeros_at_padding(sequences))
+        y, given_states = (y[0], y[1:]) if self.layer.return_state else (y, [])
+        found = [same_numbers("the forward then backward final states are each direction's own (read step by step)",
+                              np.concatenate([s.ravel() for s in forward_states + backward_states]),
+                              np.concatenate([s.ravel() for s in given_states]), kind="Bidirectional.states")] \
+            if given_states else []
         steps = x.shape[1]
         if sequences:
             backward = backward[:, [steps - 1 - t for t in range(steps)]]  # the output for step t, at t
         else:
             forward, backward = forward[:, -1], backward[:, -1]
-        return [same_numbers(f"{self.merge_mode} = {MERGES[self.merge_mode][0]}, each direction read step by step on its own"
+        return found + [same_numbers(f"{self.merge_mode} = {MERGES[self.merge_mode][0]}, each direction read step by step on its own"
                              + (" (the backward one turned back into time order)" if sequences else ""),
                              reference.merge(self.merge_mode, forward, backward), y, kind="Bidirectional.merge")]
 
     def mask_claims(self, x, y, weights: list, mask) -> list:
         mask = real_steps(mask)
-        found = padding_ignored(self, x, y, weights, mask)
+        if self.layer.return_state:
+            y = y[0]
+        without_states = self.variant(layer=self.layer.variant(return_state=False), backward_layer=None
+                                      if self.backward_layer is None else self.backward_layer.variant(return_state=False))
+        found = padding_ignored(without_states, x, y, weights, mask)
         if self.zeros_at_padding():
             found.append(exactly_equal("the outputs at padded steps are zeros", np.zeros(int(np.sum(~mask)) * y.shape[-1]),
                                        y[~mask].ravel(), kind="Bidirectional.zeros_at_padding", backs=MASK))

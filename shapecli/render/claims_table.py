@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..claims import Claim, sentences
 from ..numeric import Run
-from ..shapes import shape_to_json
+from .json_output import layer_record
 
 
 def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None:
@@ -64,10 +64,7 @@ def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
         "input_shape": list(run.input.shape),
         "layers": [
             {
-                "index": layer_run.step.index,
-                "type": layer_run.step.layer.keras_name,
-                "input_shape": shape_to_json(layer_run.step.input_shape),
-                "output_shape": shape_to_json(layer_run.step.output_shape),
+                **layer_record(layer_run.step),
                 "observed_shape": list(layer_run.output.shape),
                 "claims": [{"claim": c.name, "kind": c.kind, "proves": c.backs, "expected": c.expected,
                             "observed": c.observed, "ok": c.ok} for c in layer_claims],

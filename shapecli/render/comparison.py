@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compare import Comparison, Contender, Part
-from ..shapes import format_shape, shape_to_json
+from ..shapes import format_shape
 from .errors import render_error
+from .json_output import explanation_to_dict
 
 DIFFERS = "bold yellow"
 MARK = " ≠"  # beside a shape or count that differs from the first stack's: visible without colour too
@@ -110,16 +111,7 @@ def _stack_dict(entry: Contender) -> dict:
             "title": error.title, "line": error.mark.line if error.mark else None,
             "column": error.mark.column if error.mark else None, "expected": error.expected,
             "found": error.found, "fix": error.fix, "layer": error.failed_at}}
-    e = entry.explanation
-    return {
-        "name": entry.name,
-        "input_shape": shape_to_json(e.input_shape),
-        "layers": [{"index": s.index, "type": s.layer.keras_name, "title": s.layer.title(),
-                    "input_shape": shape_to_json(s.input_shape), "output_shape": shape_to_json(s.output_shape),
-                    "params": s.params} for s in e.steps],
-        "output_shape": shape_to_json(e.output_shape),
-        "total_params": e.total_params,
-    }
+    return {**explanation_to_dict(entry.explanation), "name": entry.name}
 
 
 def comparison_to_json(comparison: Comparison) -> str:

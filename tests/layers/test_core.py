@@ -66,11 +66,14 @@ def test_dense_over_free_time_keeps_time_for_every_length_keras_tried():
 
 
 def test_dense_on_3d_equals_time_distributed_dense():
-    dense_case, dense = explain_case("stack_dense_on_3d")
-    td_case, td = explain_case("stack_td_dense_on_3d")
-    assert dense_case["layer_params"] == td_case["layer_params"] == [1548]
-    assert dense.output_shape == td.output_shape
-    assert dense.steps[0].layer.weight_shapes(dense.input_shape) == td.steps[0].layer.weight_shapes(td.input_shape)
+    """Keras gives both the same output shape and the same weights; so must each of them here."""
+    for case_id in ("stack_dense_on_3d", "stack_td_dense_on_3d"):  # Dense(12) on (4, 128), plain or wrapped
+        c, explanation = explain_case(case_id)
+        (step,) = explanation.steps
+        assert texts(step.output_shape) == ["batch", "4", "12"]
+        assert as_keras(step.output_shape) == c["layer_output_shapes"][0]
+        assert step.layer.weight_shapes(step.input_shape) == [("kernel", (128, 12)), ("bias", (12,))]
+        assert step.params == c["layer_params"][0] == 128 * 12 + 12
 
 
 @pytest.mark.parametrize("layer, title", [

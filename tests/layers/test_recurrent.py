@@ -239,13 +239,11 @@ def test_stacked_lstm_without_return_sequences_says_to_add_it():
     assert error.notes == ["layer 1, LSTM(32), outputs (batch, 32)"]
 
 
-@pytest.mark.parametrize("name, found", [("LSTM", "[output, h, c]"), ("GRU", "[output, h]"), ("SimpleRNN", "[output, h]")])
-def test_return_state_does_not_fit_a_sequential_stack(name, found):
-    error = stack_error([7, 12], [{name: {"units": 8, "return_state": True}}])
-    assert error.exit_code == 1
-    assert "return_state=True" in error.title
-    assert error.found == found
-    assert "remove return_state" in error.fix
+def test_return_state_ends_a_sequential_stack_with_a_list_as_keras_does():
+    c, explanation = explain_case("lstm_return_state")
+    assert [as_keras(shape) for shape in explanation.output_shape] == c["output_shape"]
+    assert explanation.total_params == c["total_params"]
+    assert "return_state=True: also hands on the final h (batch, 8) and c (batch, 8)" in explanation.steps[0].why
 
 
 def test_return_state_then_dense_is_refused_like_keras():
@@ -253,7 +251,10 @@ def test_return_state_then_dense_is_refused_like_keras():
     assert "error" in c
     error = stack_error(c["input_shape"], c["layers"])
     assert error.exit_code == 1
-    assert error.title.startswith("layer 1, LSTM(8, return_state=True)")
+    assert error.title == ("layer 2, Dense(3): LSTM(8, return_state=True) gives 3 tensors ((batch, 8), (batch, 8), "
+                           "(batch, 8)), and Dense takes one")
+    assert error.found == "a list of 3: [output, h, c]"
+    assert error.fix.startswith("remove return_state")
 
 
 def test_free_feature_axis_does_not_fit():
