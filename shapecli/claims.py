@@ -131,11 +131,17 @@ def padding_counts(layer, x, y, weights, mask) -> list[Claim]:
 
 # -- the claims every layer shares ----------------------------------------------------------------
 def shape_claim(symbolic: Shape, bindings: dict[str, int], array) -> Claim:
-    expected = tuple(d.evaluate(bindings) for d in symbolic)
+    """The printed shape, evaluated, against the array made (several tensors: each against its shape)."""
+    shapes = symbolic if isinstance(symbolic, list) else [symbolic]
+    arrays = array if isinstance(array, list) else [array]
+    expected = [tuple(d.evaluate(bindings) for d in shape) for shape in shapes]
     text = format_shape(symbolic)
-    concrete = "(" + ", ".join(str(n) for n in expected) + ")"
+    concrete = ", ".join("(" + ", ".join(str(n) for n in one) + ")" for one in expected)
+    concrete = f"[{concrete}]" if isinstance(symbolic, list) else concrete
     shown = text if text == concrete else f"{text} = {concrete}"
-    return Claim("output shape", shown, str(tuple(array.shape)), tuple(array.shape) == expected, "output_shape")
+    seen = ", ".join(str(tuple(a.shape)) for a in arrays)
+    same = isinstance(array, list) == isinstance(symbolic, list) and [tuple(a.shape) for a in arrays] == expected
+    return Claim("output shape", shown, f"[{seen}]" if isinstance(array, list) else seen, same, "output_shape")
 
 
 def params_claim(params: int, weights: list) -> Claim:
@@ -145,14 +151,37 @@ def params_claim(params: int, weights: list) -> Claim:
                  sum(sizes) == params, "params")
 
 
+def weights_used(layer_run) -> list[Claim]:
+    """Each weight the layer declares is one its forward uses: nudging it moves the output."""
+    weights = layer_run.weights
+    if not weights:
+        return []
+    before = layer_run.output[0] if isinstance(layer_run.output, list) else layer_run.output
+    if before.size and not np.any(before):  # all zeros (a LayerNormalization of single values): a scale cannot show
+        return []
+    moved = 0
+    for j, weight in enumerate(weights):
+        nudged = list(weights)
+        nudge = np.arange(weight.size, dtype=weight.dtype)  # uneven (a softmax after a uniformly shifted bias
+        nudge %= 7  # would not move), in the weight's own dtype (no float64 copy of a large table)
+        nudge *= 0.002
+        nudge += 0.01
+        nudged[j] = weight + nudge.reshape(weight.shape)
+        after = layer_run.forward(layer_run.input, nudged, layer_run.mask)
+        after = after[0] if isinstance(after, list) else after
+        moved += count_differing(before, after) > 0 if before.shape == after.shape else 1
+    return [Claim(f"each of the {len(weights)} weights is used: nudging it moves the output", f"{len(weights)} of "
+                  f"{len(weights)}", f"{moved} of {len(weights)}", moved == len(weights), "weights_used")]
+
+
 def check_layer(layer_run, bindings: dict[str, int]) -> list[Claim]:
     """Every claim about one layer: its printed shape, its parameter count, and its own sentences."""
     step, layer = layer_run.step, layer_run.layer
-    args = (layer_run.input, layer_run.output, layer_run.weights)
+    args = (layer_run.input, layer_run.output, layer_run.weights, layer_run.mask)
     found = [shape_claim(step.output_shape, bindings, layer_run.output), params_claim(step.params, layer_run.weights),
-             *layer.claims(*args, layer_run.mask)]
+             *weights_used(layer_run), *layer.claims(*args, **layer_run.extras)]
     if step.mask_note and has_padding(layer_run.mask):
-        found += layer.mask_claims(*args, layer_run.mask)
+        found += layer.mask_claims(*args, **layer_run.extras)
     return found
 
 

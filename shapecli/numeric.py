@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .engine import Explanation, Step, explain
 from .errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, NumericProblem, ShapeMismatch, StackError, unreadable
 from .lazy_numpy import np
+from .layers.base import values as count_values
 from .shapes import BATCH, format_shape
 from .stackfile import StackFile
 
@@ -33,6 +34,11 @@ class LayerRun:
     output: object
     weights: list
     mask: object = None  # the mask this layer received
+    extras: dict = field(default_factory=dict)  # what else the call gave it (initial_state)
+
+    def forward(self, x, weights: list | None = None, mask=None):
+        """The layer run again as this call ran it (the same extras), on other numbers."""
+        return self.layer.forward(x, self.weights if weights is None else weights, mask, **self.extras)
 
 
 @dataclass
@@ -40,12 +46,16 @@ class Run:
     explanation: Explanation  # symbolic
     bindings: dict[str, int]
     seed: int
-    input: object
+    input: object  # the first input (the only one of a sequential stack)
     layers: list[LayerRun] = field(default_factory=list)
+    inputs: dict = field(default_factory=dict)  # every input, by name
+    tensors: dict = field(default_factory=dict)  # every tensor made, by name
 
     @property
     def output(self):
-        return self.layers[-1].output
+        """The (first) output."""
+        outputs = self.explanation.outputs
+        return self.tensors[outputs[0]] if outputs and outputs[0] in self.tensors else self.layers[-1].output
 
 
 # -- sizes -------------------------------------------------------------------------
@@ -119,17 +129,16 @@ def memory_estimate(explanation: Explanation, bindings: dict[str, int]) -> tuple
     """(total bytes, per layer): the input, every layer's weights and output (all are kept for the claims
     and the dump), and the largest working space of any one layer (the layers run one at a time)."""
     def values(shape) -> int:
-        count = 1
-        for dim in shape:
-            count *= dim.evaluate(bindings)
-        return count
+        return count_values(shape).evaluate(bindings)
 
     layers = []
     for step in explanation.steps:
         output = values(step.output_shape)
-        working = step.layer.working_size(step.input_shape, step.output_shape).evaluate(bindings)
-        layers.append(LayerMemory(step, BYTES_PER_VALUE * (step.params + output), BYTES_PER_VALUE * working))
-    total = BYTES_PER_VALUE * values(explanation.input_shape) + sum(m.kept for m in layers)
+        working = step.layer.working_size(step.input_shape, step.output_shape).evaluate(bindings) + 2 * step.params  # a
+        # weight nudged (claims.weights_used)
+        weights = step.params if step.shared_with is None else 0  # a reused layer's weights are held once
+        layers.append(LayerMemory(step, BYTES_PER_VALUE * (weights + output), BYTES_PER_VALUE * working))
+    total = BYTES_PER_VALUE * sum(values(shape) for shape in explanation.inputs.values()) + sum(m.kept for m in layers)
     return total + max(m.working for m in layers) + FIXED_WORK, layers
 
 
@@ -175,13 +184,15 @@ def parse_memory(text: str) -> int:
 
 
 # -- input ---------------------------------------------------------------------------------
-def make_input(explanation: Explanation, bindings: dict[str, int], rng):
-    """Random input. Token ids for an Embedding; where the Embedding masks id 0, sample b ends in
-    min(2b, length-1) padding zeros (and has no other zero), so that every mask note can be tested."""
-    shape = tuple(d.evaluate(bindings) for d in explanation.input_shape)
-    if not explanation.input_dtype.startswith("int"):
+def make_input(explanation: Explanation, bindings: dict[str, int], rng, name: str | None = None):
+    """Random input (the first, or the one called `name`). Token ids for an Embedding; where the Embedding
+    masks id 0, sample b ends in min(2b, length-1) padding zeros (and has no other zero), so that every
+    mask note can be tested."""
+    name = name or next(iter(explanation.inputs))
+    shape = tuple(d.evaluate(bindings) for d in explanation.inputs[name])
+    if not explanation.dtypes[name].startswith("int"):
         return rng.standard_normal(shape, dtype=np.float32)
-    first = explanation.steps[0].layer
+    first = next(step.layer for step in explanation.steps if name in step.inputs and step.layer.vocabulary())
     vocabulary = first.vocabulary()
     if not first.creates_mask() or vocabulary < 2:
         return rng.integers(0, vocabulary, size=shape).astype(np.int32)
@@ -209,39 +220,69 @@ def run_plan(explanation: Explanation, bind: dict[str, int] | None = None, seed:
     layers = bound_layers(explanation, bindings)
     check_memory(explanation, bindings, max_memory)
     rng = np.random.default_rng(seed)
-    if x is None:
-        x = make_input(explanation, bindings, rng)
-    run = Run(explanation, bindings, seed, x)
+    given = x if isinstance(x, dict) else {} if x is None else {next(iter(explanation.inputs)): x}
+    inputs = {name: given[name] if name in given else make_input(explanation, bindings, rng, name)
+              for name in explanation.inputs}
+    run = Run(explanation, bindings, seed, next(iter(inputs.values())), inputs=inputs)
     with np.errstate(all="ignore"):  # an overflow shows in the numbers (inf, nan) and in the claims
         run_layers(run, layers, weights, rng)
     return run
 
 
 def run_layers(run: Run, layers: list, weights: list[list] | None, rng) -> None:
-    """Each layer's forward in turn, drawing its weights from `rng` unless they are given."""
-    x, mask = run.input, None
+    """Each call's forward in turn, on the tensors it names; a layer draws its weights from `rng` at its
+    first call (unless they are given) and uses the same ones when it is called again."""
+    tensors, masks = dict(run.inputs), dict.fromkeys(run.inputs)
     for index, (step, layer) in enumerate(zip(run.explanation.steps, layers)):
-        layer_weights = weights[index] if weights is not None else layer.draw_weights(step.input_shape, rng)
+        x = [tensors[name] for name in step.inputs] if layer.takes_list else tensors[step.inputs[0]]
+        mask = None if layer.takes_list else masks[step.inputs[0]]
+        extras = {"initial_state": [tensors[name] for name in step.states]} if step.states else {}
+        if weights is not None:
+            layer_weights = weights[index]
+        elif step.shared_with is not None:
+            layer_weights = run.layers[step.shared_with - 1].weights
+        else:
+            layer_weights = layer.draw_weights(step.input_shape, rng)
         try:
-            y = layer.forward(x, layer_weights, mask)
+            y = layer.forward(x, layer_weights, mask, **extras)
         except NumericProblem as problem:
             raise StackError.from_problem(problem, EXIT_DOES_NOT_FIT, step.entry.mark,
                                           f"layer {step.index}, {step.layer.title()}: ") from None
-        run.layers.append(LayerRun(step, layer, x, y, layer_weights, mask))
-        mask = layer.output_mask(x, mask)
-        x = y
+        run.layers.append(LayerRun(step, layer, x, y, layer_weights, mask, extras))
+        handed_on = None if layer.takes_list else layer.output_mask(x, mask)
+        made = y if isinstance(y, list) and len(step.outputs) > 1 else [y]
+        for k, (name, value) in enumerate(zip(step.outputs, made)):
+            tensors[name], masks[name] = value, handed_on if k == 0 else None
+    run.tensors = tensors
 
 
 # -- dump ---------------------------------------------------------------------------------
 def dump_arrays(run: Run) -> dict[str, object]:
-    """The .npz layout: input, output, layer_{i}_output, layer_{i}_weight_{j} (i 1-based, j in get_weights() order)."""
-    arrays = {"input": run.input, "output": run.output}
-    for layer_run in run.layers:
-        i = layer_run.step.index
-        arrays[f"layer_{i}_output"] = layer_run.output
+    """The .npz layout. A sequential stack: input, output, layer_{i}_output, layer_{i}_weight_{j} (i 1-based,
+    j in get_weights() order). A graph: input_{name} for each input, tensor_{name} for every tensor, and
+    layer_{i}_weight_{j} with i counting Keras' `model.layers`: the inputs first, then each layer once, in
+    the order of its first call."""
+    if not run.explanation.stack.is_graph:
+        arrays = {"input": run.input, **tensor_arrays("output", run.output)}
+        for layer_run in run.layers:
+            i = layer_run.step.index
+            arrays.update(tensor_arrays(f"layer_{i}_output", layer_run.output))
+            for j, weight in enumerate(layer_run.weights):
+                arrays[f"layer_{i}_weight_{j}"] = weight
+        return arrays
+    arrays = {f"input_{name}": value for name, value in run.inputs.items()}
+    arrays.update({f"tensor_{name}": value for name, value in run.tensors.items() if name not in run.inputs
+                   and name != "_"})
+    first_calls = [layer_run for layer_run in run.layers if layer_run.step.shared_with is None]
+    for i, layer_run in enumerate(first_calls, start=len(run.inputs) + 1):
         for j, weight in enumerate(layer_run.weights):
             arrays[f"layer_{i}_weight_{j}"] = weight
     return arrays
+
+
+def tensor_arrays(key: str, value) -> dict:
+    """`key` → the array; several tensors (return_state ending a sequential stack) as key_0, key_1, …"""
+    return {f"{key}_{k}": v for k, v in enumerate(value)} if isinstance(value, list) else {key: value}
 
 
 def write_dump(run: Run, path: str) -> None:

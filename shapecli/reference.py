@@ -152,3 +152,215 @@ def masked_mean(x, mask):
         real = [t for t in range(x.shape[1]) if mask is None or mask[b, t]]
         out[b] = sum(x[b, t].astype(np.float64) for t in real) / max(len(real), 1)
     return out
+
+
+# -- layers called on several tensors: merges and attention ------------------------------------------------
+import math  # noqa: E402  (used by the references below only)
+
+
+def lined_up(position: tuple, shape: tuple) -> tuple:
+    """Where the output's value at `position` (batch first, last axis left out) is read in an input of
+    `shape`: the same sample, the input's other axes lined up with the output's last ones, and an axis of
+    size 1 read at 0 (repeated). The last axis is returned as a slice, or 0 when the input has size 1 there."""
+    own = position[len(position) - (len(shape) - 2):] if len(shape) > 2 else ()
+    inner = tuple(0 if size == 1 else i for i, size in zip(own, shape[1:-1]))
+    last = slice(None) if len(shape) > 1 and shape[-1] != 1 else 0
+    return (position[0], *inner, last) if len(shape) > 1 else (position[0],)
+
+
+def merge_values(combine, xs):
+    """out[p] = combine(the value of each input at p), one position at a time (a whole last axis at once,
+    where an input of size 1 there gives its one value to every entry)."""
+    rank = max(x.ndim for x in xs)
+    shape = [xs[0].shape[0]]
+    for k in range(1, rank):  # the axes after the batch, lined up from the last
+        sizes = [x.shape[x.ndim - rank + k] for x in xs if x.ndim - rank + k >= 1]
+        shape.append(max(sizes))
+    out = np.zeros(shape, np.float64)
+    for position in index_product(*(range(n) for n in shape[:-1])):
+        values = [np.asarray(x[lined_up(position, x.shape)], np.float64) for x in xs]
+        out[position] = combine(values)
+    return out
+
+
+def total(values):
+    result = 0.0
+    for v in values:
+        result = result + v
+    return result
+
+
+def difference(values):
+    first, second = values
+    return first - second
+
+
+def product(values):
+    result = 1.0
+    for v in values:
+        result = result * v
+    return result
+
+
+def mean(values):
+    return total(values) / len(values)
+
+
+def largest(values):
+    best = values[0]
+    for v in values[1:]:
+        best = np.where(v > best, v, best)
+    return best
+
+
+def smallest(values):
+    best = values[0]
+    for v in values[1:]:
+        best = np.where(v < best, v, best)
+    return best
+
+
+def concatenate(xs, axis: int):
+    """The index map: entry k along `axis` of the output is entry j of input i, the inputs in order."""
+    axis = axis % xs[0].ndim
+    sources = [(i, j) for i, x in enumerate(xs) for j in range(x.shape[axis])]
+    shape = list(xs[0].shape)
+    shape[axis] = len(sources)
+    out = np.zeros(shape, xs[0].dtype)
+    before = (slice(None),) * axis
+    for k, (i, j) in enumerate(sources):
+        out[before + (k,)] = xs[i][before + (j,)]
+    return out
+
+
+def scaled_to_length_1(x, axis: int):
+    """Each vector along `axis` divided by its length √(Σ v²); a zero vector is left as it is."""
+    x = x.astype(np.float64)
+    out = np.zeros(x.shape)
+    others = [range(n) for k, n in enumerate(x.shape) if k != axis]
+    for index in index_product(*others):
+        where = (*index[:axis], slice(None), *index[axis:])
+        vector = x[where]
+        length = math.sqrt(sum(float(v) * float(v) for v in vector))
+        out[where] = vector / (length if length else 1.0)
+    return out
+
+
+def dot(x1, x2, axis1: int, axis2: int, normalize: bool):
+    """For each sample and each pairing of the positions left in x1 and x2: Σ_k x1[.., k, ..]·x2[.., k, ..],
+    an explicit sum over the summed axes (axis1 of x1, axis2 of x2)."""
+    if normalize:
+        x1, x2 = scaled_to_length_1(x1, axis1), scaled_to_length_1(x2, axis2)
+    rest1 = [n for k, n in enumerate(x1.shape) if k not in (0, axis1)]
+    rest2 = [n for k, n in enumerate(x2.shape) if k not in (0, axis2)]
+    out = np.zeros((x1.shape[0], *rest1, *rest2))
+    for b in range(x1.shape[0]):
+        for i in index_product(*(range(n) for n in rest1)):
+            v1 = x1[b][(*i[:axis1 - 1], slice(None), *i[axis1 - 1:])]
+            for j in index_product(*(range(n) for n in rest2)):
+                v2 = x2[b][(*j[:axis2 - 1], slice(None), *j[axis2 - 1:])]
+                out[(b, *i, *j)] = sum(float(p) * float(q) for p, q in zip(v1, v2))
+    return out.reshape(-1, 1) if out.ndim == 1 else out
+
+
+def softmax_of(scores: list) -> list:
+    """exp(s − max) / Σ exp(s − max), for a list of numbers."""
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    whole = sum(exps)
+    return [e / whole for e in exps]
+
+
+def dot_score(scale: float = 1.0):
+    return lambda q, k: scale * float(np.sum(q * k))
+
+
+def concat_score(scale: float, weight: float):
+    return lambda q, k: weight * float(np.sum(np.tanh(scale * (q + k))))
+
+
+def additive_score(scale):
+    return lambda q, k: float(np.sum(scale * np.tanh(q + k)))
+
+
+def attention(query, value, key, score):
+    """Attention read query step by query step (at each sample and each position of the axes before the
+    steps): a score of the query vector against every key step, their softmax, and the weighted sum of
+    the value steps. Returns (outputs, weights), the weights (..., query steps, key steps)."""
+    key = value if key is None else key
+    lead = query.shape[:-2]
+    steps_q, steps_v = query.shape[-2], value.shape[-2]
+    out = np.zeros((*lead, steps_q, value.shape[-1]))
+    weights = np.zeros((*lead, steps_q, steps_v))
+    for position in index_product(*(range(n) for n in lead)):
+        q_steps, k_steps, v_steps = (a[position].astype(np.float64) for a in (query, key, value))
+        for i in range(steps_q):
+            w = softmax_of([score(q_steps[i], k_steps[j]) for j in range(steps_v)])
+            weights[position][i] = w
+            out[position][i] = weighted_sum(w, v_steps)
+    return out, weights
+
+
+def weighted_sum(weights, vectors):
+    """Σ_j weights[j]·vectors[j], written out."""
+    result = np.zeros(vectors.shape[1:])
+    for w, v in zip(weights, vectors):
+        result = result + float(w) * v.astype(np.float64)
+    return result
+
+
+def attention_output(weights, value):
+    """weights·values at every query step: out[.., i, :] = Σ_j weights[.., i, j]·value[.., j, :]."""
+    lead = weights.shape[:-1]
+    out = np.zeros((*lead, value.shape[-1]))
+    for position in index_product(*(range(n) for n in lead)):
+        out[position] = weighted_sum(weights[position], value[position[:-1]])
+    return out
+
+
+def multi_head_attention(query, value, key, weights, *, num_heads: int, key_dim: int, use_bias: bool,
+                         attention_axes: tuple):
+    """MultiHeadAttention computed head by head. For each sample, each position of the axes attention does
+    not run over, and each head n: project every key and value position (x·W[:, n, :] + b[n]), then for each
+    query position its projected query / √key_dim scored against every key, the softmax of those scores, and
+    the weighted sum of the projected values; the heads' results then each go through their part of the
+    output kernel and are added, plus the output bias. Returns (output, weights), weights a list of
+    (heads, query positions, key positions) arrays, one per sample and outer position."""
+    key = value if key is None else key
+    if use_bias:
+        wq, bq, wk, bk, wv, bv, wo, bo = (w.astype(np.float64) for w in weights)
+    else:
+        wq, wk, wv, wo = (w.astype(np.float64) for w in weights)
+        bq = bk = np.zeros(wq.shape[1:])
+        bv = np.zeros(wv.shape[1:])
+        bo = np.zeros(wo.shape[2:])
+    rank = query.ndim
+    inner = sorted(attention_axes)
+    outer = [a for a in range(1, rank - 1) if a not in inner]
+
+    def at(b, outer_index, inner_index):
+        index = [b] + [0] * (rank - 2)
+        for a, i in zip(outer, outer_index):
+            index[a] = i
+        for a, i in zip(inner, inner_index):
+            index[a] = i
+        return tuple(index)
+
+    out = np.zeros((*query.shape[:-1], *wo.shape[2:]))
+    all_weights = []
+    for b in range(query.shape[0]):
+        for o in index_product(*(range(query.shape[a]) for a in outer)):
+            q_positions = list(index_product(*(range(query.shape[a]) for a in inner)))
+            k_positions = list(index_product(*(range(key.shape[a]) for a in inner)))
+            head_weights = np.zeros((num_heads, len(q_positions), len(k_positions)))
+            for n in range(num_heads):
+                keys = [key[at(b, o, p)].astype(np.float64) @ wk[:, n, :] + bk[n] for p in k_positions]
+                values = np.array([value[at(b, o, p)].astype(np.float64) @ wv[:, n, :] + bv[n] for p in k_positions])
+                for i, p in enumerate(q_positions):
+                    q = (query[at(b, o, p)].astype(np.float64) @ wq[:, n, :] + bq[n]) / math.sqrt(key_dim)
+                    w = softmax_of([float(np.sum(q * k)) for k in keys])
+                    head_weights[n, i] = w
+                    head = weighted_sum(w, values)
+                    out[at(b, o, p)] += np.tensordot(head, wo[n], axes=1)
+            all_weights.append(head_weights)
+    return out + bo, all_weights

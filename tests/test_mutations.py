@@ -77,6 +77,8 @@ MUTATIONS = {
                      [(reshaping.RepeatVector, "output_shape", lambda self, s: (s[0], Dim.of(self.n + 1), s[1]))]),
     "params": (stack([5], {"Dense": {"units": 3}}),
                [wrapped(core.Dense, "params", lambda original, self, shape: original(self, shape) + 1)]),
+    "weights_used": (stack([5], {"Dense": {"units": 3}}),
+                     [wrapped(core.Dense, "weight_shapes", lambda o, self, shape: o(self, shape) + [("extra", (2,))])]),
     "Dense.each_position": (stack([4, 5], {"Dense": {"units": 3}}),
                             [wrapped(core.Dense, "forward", lambda o, self, x, w, mask=None: o(self, x, w) - w[1])]),
     "Dense.time_distributed": (stack([4, 5], {"Dense": {"units": 3}}),

@@ -64,7 +64,7 @@ def test_run_addition_all_claims_hold():
     assert result.stderr == ""
     out = result.stdout
     total = claim_count("addition")
-    assert total == 16
+    assert total == 19
     assert out.strip().splitlines()[-1] == f"✓ {total} of {total} claims hold"
     verdicts = [line for line in out.splitlines() if line.startswith(("✓", "✗"))]
     assert len(verdicts) == total + 1  # one per claim, then the summary
@@ -280,8 +280,8 @@ def test_max_memory_refusal_exits_2_and_names_the_layer():
 
 
 def test_max_memory_large_enough_runs():
-    assert invoke(["run", "addition", "--max-memory", "2MiB"]).exit_code == 0
-    assert invoke(["run", "addition", "--max-memory", "2000000"]).exit_code == 0
+    assert invoke(["run", "addition", "--max-memory", "4MiB"]).exit_code == 0
+    assert invoke(["run", "addition", "--max-memory", "4000000"]).exit_code == 0
 
 
 def test_max_memory_unreadable_exits_2():
@@ -307,7 +307,7 @@ def test_failing_shape_claim_exits_1(monkeypatch):
     verdicts = [line for line in result.stdout.splitlines() if line.startswith(("✓", "✗"))]
     assert any(v.startswith("✗") for v in verdicts)
     summary = " ".join(result.stdout.split("✗ ")[-1].split())
-    assert re.match(r"\d+ of 16 claims hold; \d+ failed: output shape", summary), summary
+    assert re.match(r"\d+ of 19 claims hold; \d+ failed: output shape", summary), summary
 
 
 def test_failing_claim_in_json_exits_1(monkeypatch):
@@ -343,7 +343,7 @@ def test_real_subprocess_run_addition():
     result = run_module("run", "addition")
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     out = result.stdout.decode()
-    assert out.strip().splitlines()[-1] == "✓ 16 of 16 claims hold"
+    assert out.strip().splitlines()[-1] == "✓ 19 of 19 claims hold"
     assert ANSI not in out + result.stderr.decode()
     assert result.stderr == b""
 
