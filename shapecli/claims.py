@@ -160,7 +160,11 @@ def weights_used(layer_run) -> list[Claim]:
     if before.size and not np.any(before):  # all zeros (a LayerNormalization of single values): a scale cannot show
         return []
     moved = 0
+    idle = layer_run.layer.idle_weights(layer_run.input, layer_run.mask, **layer_run.extras)
     for j, weight in enumerate(weights):
+        if j in idle:
+            moved += 1
+            continue
         nudged = list(weights)
         nudge = np.arange(weight.size, dtype=weight.dtype)  # uneven (a softmax after a uniformly shifted bias
         nudge %= 7  # would not move), in the weight's own dtype (no float64 copy of a large table)

@@ -59,10 +59,15 @@ class Run:
 
 
 # -- sizes -------------------------------------------------------------------------
+def each_shape(shape_or_shapes) -> list:
+    """The shapes of a tensor, or of several (a layer giving a list)."""
+    return shape_or_shapes if isinstance(shape_or_shapes, list) else [shape_or_shapes]
+
+
 def free_symbols(explanation: Explanation) -> list[str]:
     """Every free size the stack mentions, batch first."""
     names: list[str] = []
-    shapes = [explanation.input_shape] + [s.output_shape for s in explanation.steps]
+    shapes = [*explanation.inputs.values(), *(shape for step in explanation.steps for shape in each_shape(step.output_shape))]
     for shape in shapes:
         for dim in shape:
             for name in sorted(dim.symbols):
@@ -102,8 +107,9 @@ def bound_layers(explanation: Explanation, bindings: dict[str, int]) -> list:
     layers = []
     for step in explanation.steps:
         try:
-            concrete = tuple(d.evaluate(bindings) for d in step.output_shape)
-            if any(n < 1 for n in concrete):
+            concrete = [tuple(d.evaluate(bindings) for d in shape) for shape in each_shape(step.output_shape)]
+            concrete = concrete if isinstance(step.output_shape, list) else concrete[0]
+            if any(n < 1 for shape in each_shape(concrete) for n in shape):
                 raise ShapeMismatch(
                     f"with {sizes}, its output {format_shape(step.output_shape)} would be {concrete}",
                     expected="every size at least 1", found=str(concrete),

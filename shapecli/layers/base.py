@@ -387,6 +387,11 @@ class Layer:
         the layer reads padded values like any others."""
         return [] if self.keeps_mask() else padding_counts(self, x, y, weights, mask)
 
+    def idle_weights(self, x, mask=None, **extras) -> set[int]:
+        """Weights (by get_weights() index) that cannot move the output on this input (a recurrent kernel
+        when there is a single step from zero states): the weights_used claim lets them be."""
+        return set()
+
     def untested(self, which: str) -> str | None:
         """Why a sentence (WHY or MASK) cannot be put to a numeric test, when it cannot."""
         return None

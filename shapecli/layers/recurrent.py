@@ -252,9 +252,9 @@ class RNN(Layer):
                     f"the {self.units}-unit state after reading the whole sequence")
         if self.return_state:
             states = " and ".join(f"{name} {format_shape(output_shape[1])}" for name in self.cell.state_names)
-            same = "its last step" if self.return_sequences else "it"
-            said += (f"; return_state=True: also hands on the final {states}"
-                     f" — h is the output again ({same})" + (", c the cell's memory" if len(self.cell.state_names) > 1 else ""))
+            same = "the output's last step" if self.return_sequences else "the output"
+            said += (f"; return_state=True: also hands on the final {states} — h equals {same}"
+                     + (", c is the cell's memory" if len(self.cell.state_names) > 1 else ""))
         return start + backwards + said
 
     def keeps_mask(self) -> bool:
@@ -315,6 +315,12 @@ class RNN(Layer):
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return [small_weight(shape, rng) if name == "bias" else kernel_weight(shape, rng)
                 for name, shape in self.weight_shapes(input_shape)]
+
+    def idle_weights(self, x, mask=None, initial_state=None) -> set[int]:
+        """The recurrent kernel multiplies the previous state: with at most one real step read from zero
+        states, it has nothing to multiply."""
+        steps = real_steps(mask).sum(axis=1).max() if mask is not None else x.shape[1]
+        return {1} if steps <= 1 and initial_state is None else set()
 
     def claims(self, x, y, weights: list, mask=None, initial_state=None) -> list:
         """Against the layer read sample by sample and step by step (reference.recurrent_loop)."""

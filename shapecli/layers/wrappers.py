@@ -102,6 +102,11 @@ class TimeDistributed(Layer):
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return self.layer.draw_weights(self.step_shape(input_shape), rng)
 
+    def idle_weights(self, x, mask=None) -> set[int]:
+        mask = self.step_mask(mask)
+        return self.layer.idle_weights(x.reshape(-1, *x.shape[2:]),
+                                       None if mask is None else mask.reshape(-1, *mask.shape[2:]))
+
     def claims(self, x, y, weights: list, mask=None) -> list:
         mask = self.step_mask(mask)
         one_by_one = np.stack([self.layer.forward(x[:, t], weights, None if mask is None else mask[:, t])
@@ -265,6 +270,10 @@ class Bidirectional(Layer):
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return self.layer.draw_weights(input_shape, rng) + self.backward.draw_weights(input_shape, rng)
+
+    def idle_weights(self, x, mask=None) -> set[int]:
+        count = len(self.layer.weight_shapes((None, None, Dim.of(x.shape[-1]))))
+        return self.layer.idle_weights(x, mask) | {count + j for j in self.backward.idle_weights(x, mask)}
 
     def claims(self, x, y, weights: list, mask=None) -> list:
         """Each direction read step by step on its own, the backward one put back in time order, then

@@ -21,7 +21,37 @@ def layer_record(step: Step) -> dict:
     }
 
 
+def graph_to_dict(explanation: Explanation) -> dict:
+    """A graph: its inputs, each call with the tensors it reads and makes, its outputs."""
+    def tensor(name: str) -> dict:
+        return {"name": name, "shape": shape_to_json(explanation.tensors[name])}
+
+    layers = []
+    for step in explanation.steps:
+        record = layer_record(step)
+        record.update({"name": step.layer.name, "label": step.layer.title(), "inputs": step.inputs,
+                       "outputs": [tensor(name) for name in step.outputs]})
+        if step.states:
+            record["initial_state"] = step.states
+        if step.shared_with is not None:
+            record["shared_with"] = step.shared_with
+        layers.append(record)
+    found = {
+        "name": explanation.stack.name,
+        "inputs": [{"name": name, "shape": shape_to_json(shape), "dtype": explanation.dtypes[name]}
+                   for name, shape in explanation.inputs.items()],
+        "layers": layers,
+        "outputs": [tensor(name) for name in explanation.outputs],
+        "total_params": explanation.total_params,
+    }
+    if len(explanation.outputs) == 1:
+        found["output_shape"] = shape_to_json(explanation.output_shape)
+    return found
+
+
 def explanation_to_dict(explanation: Explanation) -> dict:
+    if explanation.stack.is_graph:
+        return graph_to_dict(explanation)
     return {
         "name": explanation.stack.name,
         "input_shape": shape_to_json(explanation.input_shape),

@@ -25,9 +25,20 @@ def weights_text(step: Step) -> str:
     return "\n".join(f"{name} {'×'.join(map(str, shape))}" for name, shape in step.layer.weight_shapes(step.input_shape))
 
 
-def _cells(step: Step, with_weights: bool = False) -> tuple[str, ...]:
-    cells = (str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
-             f"{step.params:,}", step.note)
+GRAPH_COLUMNS = ("#", "layer", "from", "gives", "params", "why")
+
+
+def _cells(step: Step, with_weights: bool = False, graph: bool = False) -> tuple[str, ...]:
+    if graph:  # the tensors it reads, and each tensor it makes with its shape
+        shapes = step.output_shape if isinstance(step.output_shape, list) else [step.output_shape]
+        params = f"shared ({step.shared_with})" if step.shared_with is not None else f"{step.params:,}"
+        cells = (str(step.index), f"{step.layer.name}\n{step.layer.title()}",
+                 "\n".join(step.inputs + [f"initial_state: {', '.join(step.states)}"] * bool(step.states)),
+                 "\n".join(f"{name} {format_shape(shape)}" for name, shape in zip(step.outputs, shapes)),
+                 params, step.note)
+    else:
+        cells = (str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
+                 f"{step.params:,}", step.note)
     return (*cells[:5], weights_text(step), cells[5]) if with_weights else cells
 
 
@@ -37,26 +48,32 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
         console.print(Text(stack.name, style="bold"))
     if stack.description:
         console.print(Text(stack.description, style="dim"))
-    console.print(Text.assemble(
-        ("input ", "bold"), format_shape(explanation.input_shape), " ", (explanation.input_dtype, "dim"),
-        ("   (input_shape with the batch axis in front)", "dim"),
-    ))
-    rows = [_cells(step, with_weights) for step in explanation.steps]
-    columns = (*COLUMNS[:5], "weights", COLUMNS[5]) if with_weights else COLUMNS
+    graph = stack.is_graph
+    for name, shape in explanation.inputs.items():
+        console.print(Text.assemble(
+            ("input ", "bold"), f"{name} " if graph else "", format_shape(shape), " ", (explanation.dtypes[name], "dim"),
+            ("   (input_shape with the batch axis in front)", "dim") if not graph else "",
+        ))
+    rows = [_cells(step, with_weights, graph) for step in explanation.steps]
+    columns = GRAPH_COLUMNS if graph else COLUMNS
+    columns = (*columns[:5], "weights", columns[5]) if with_weights else columns
     if len(rows) > LONG_STACK:
         _render_lines(columns, rows, console)
     else:
         _render_table(columns, rows, console)
-    console.print(Text.assemble(
-        ("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ",
-        ("total params ", "bold"), f"{explanation.total_params:,}",
-    ))
+    total = Text.assemble(("total params ", "bold"), f"{explanation.total_params:,}")
+    if graph:
+        for name in explanation.outputs:
+            console.print(Text.assemble(("output ", "bold"), f"{name} ", (format_shape(explanation.tensors[name]), "green")))
+        console.print(total)
+    else:
+        console.print(Text.assemble(("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ", total))
     for step in explanation.steps:
         for note in step.notes:
             console.print(Text.assemble(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}"))
 
 
-STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "weights": "dim"}
+STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "gives": "green", "weights": "dim"}
 
 
 def _render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
