@@ -123,10 +123,11 @@ def padding_ignored(layer, x, y, weights, mask, what: str = "the output") -> lis
     ]
 
 
-def padding_counts(layer, x, y, weights, mask) -> list[Claim]:
-    """The mask stopped here: the layer reads padded values like any others."""
+def padding_counts(layer, x, y, weights, mask, forward=None) -> list[Claim]:
+    """The mask stopped here (or was never given): the layer reads padded values like any others."""
+    moved = (forward or layer.forward)(nudged(x, ~mask), weights, mask)
     return [some_differ("the mask stops here: changing the values at padded steps changes the output", y,
-                        layer.forward(nudged(x, ~mask), weights, mask), kind="mask.stops_here")]
+                        moved[0] if isinstance(moved, list) else moved, kind="mask.stops_here")]
 
 
 # -- the claims every layer shares ----------------------------------------------------------------
@@ -157,8 +158,6 @@ def weights_used(layer_run) -> list[Claim]:
     if not weights:
         return []
     before = layer_run.output[0] if isinstance(layer_run.output, list) else layer_run.output
-    if before.size and not np.any(before):  # all zeros (a LayerNormalization of single values): a scale cannot show
-        return []
     moved = 0
     idle = layer_run.layer.idle_weights(layer_run.input, layer_run.mask, **layer_run.extras)
     for j, weight in enumerate(weights):
@@ -186,6 +185,10 @@ def check_layer(layer_run, bindings: dict[str, int]) -> list[Claim]:
              *weights_used(layer_run), *layer.claims(*args, **layer_run.extras)]
     if step.mask_note and has_padding(layer_run.mask):
         found += layer.mask_claims(*args, **layer_run.extras)
+    elif step.mask_note and has_padding(layer_run.incoming_mask):  # a call with initial_state: no mask given
+        first = layer_run.output[0] if isinstance(layer_run.output, list) else layer_run.output
+        found += padding_counts(layer, layer_run.input, first, layer_run.weights, layer_run.incoming_mask,
+                                lambda x, weights, mask: layer_run.forward(x, weights, None))
     return found
 
 
@@ -209,7 +212,7 @@ def sentences(run, claims: list[list[Claim]]) -> list[Sentence]:
                                       None if all(c.ok for c in backing) else "a claim about it failed"))
                 continue
             reason = step.layer.untested(which)
-            if reason is None and which == MASK and not has_padding(layer_run.mask):
+            if reason is None and which == MASK and not has_padding(layer_run.incoming_mask):
                 reason = "this input has no padded steps (bind a longer time to get some)"
             found.append(Sentence(step.index, step.layer.title(), which, text, False,
                                   reason or "no claim tests it (a defect: every sentence needs a claim or a reason)"))

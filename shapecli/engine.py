@@ -228,6 +228,9 @@ def explain(stack: StackFile) -> Explanation:
 
 
 INPUT = "input"
+# Keras fills in `mask` only for a call with one tensor argument: with initial_state there are two.
+MASK_NOT_GIVEN = ("Keras hands no padding mask to a layer called with initial_state (two tensor arguments), so "
+                  "padded steps are read as data here")
 
 
 def walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs: list[str]) -> Explanation:
@@ -246,13 +249,14 @@ def walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs:
             state_shapes = {"initial_state": [tensors[name] for name in call.states]} if call.states else {}
             out = layer.output_shape(shape, **state_shapes)
             params = layer.params(shape)
-            note = layer.why(shape, out)
-            if mask is not None:
+            note = layer.why(shape, out, **state_shapes)
+            if mask is not None and not call.states:
                 layer.check_mask(shape, mask)
         except ShapeMismatch as problem:
             before = made_by.get(call.inputs[0]) if call.inputs else None
             raise _does_not_fit(problem, index, layer, entry, steps, before, shape) from None
-        step = Step(index, layer, entry, shape, out, params, note, layer.mask_note(mask) if mask else None, mask,
+        mask_note = (MASK_NOT_GIVEN if call.states else layer.mask_note(mask)) if mask else None
+        step = Step(index, layer, entry, shape, out, params, note, mask_note, mask,
                     layer.notes() + input_shape_notes(layer, index, stack), list(call.inputs), list(call.outputs),
                     list(call.states), first_call.setdefault(id(layer), index) if id(layer) in first_call else None)
         first_call.setdefault(id(layer), index)

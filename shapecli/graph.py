@@ -146,3 +146,46 @@ def in_order(stack: StackFile, inputs: dict, calls: list, outputs: list[tuple[st
         ordered.append(call)
         ready.update(call.outputs)
     return ordered
+
+
+def keras_layer_order(explanation) -> list:
+    """The order of Keras' `model.layers` for this graph (keras/src/ops/function.py `map_graph`): a depth-
+    first walk back from each output gives each layer its first-visit index; a layer's depth is the most
+    calls between it and an output; the layers go deepest first, ties by first visit. Each item is an input's
+    name or the Step of a layer's first call."""
+    producer = {name: ("input", name) for name in explanation.inputs}
+    for step in explanation.steps:
+        producer.update({name: step.index for name in step.outputs})
+    steps = {step.index: step for step in explanation.steps}
+
+    def parents(node) -> list:
+        return [] if isinstance(node, tuple) else [producer[n] for n in steps[node].inputs + steps[node].states]
+
+    def operation(node):
+        return node if isinstance(node, tuple) else id(steps[node].layer)
+
+    visited, finished, post = {}, set(), []  # operation → first-visit index; the nodes after their parents
+    for output in explanation.outputs:
+        stack = [(producer[output], False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                finished.add(node)
+                post.append(node)
+                continue
+            if node in finished:
+                continue
+            visited.setdefault(operation(node), len(visited))
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(parents(node)) if parent not in finished)
+    node_depth, operation_depth = {}, {}
+    for node in reversed(post):
+        depth = max(node_depth.setdefault(node, 0), operation_depth.get(operation(node), 0))
+        operation_depth[operation(node)] = node_depth[node] = depth
+        for parent in parents(node):
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    first_step = {}
+    for step in explanation.steps:
+        first_step.setdefault(id(step.layer), step)
+    ordered = sorted(operation_depth, key=lambda op: (-operation_depth[op], visited[op]))
+    return [op[1] if isinstance(op, tuple) else first_step[op] for op in ordered]

@@ -35,6 +35,7 @@ class LayerRun:
     weights: list
     mask: object = None  # the mask this layer received
     extras: dict = field(default_factory=dict)  # what else the call gave it (initial_state)
+    incoming_mask: object = None  # the mask on its input (which a call with initial_state does not use)
 
     def forward(self, x, weights: list | None = None, mask=None):
         """The layer run again as this call ran it (the same extras), on other numbers."""
@@ -249,12 +250,13 @@ def run_layers(run: Run, layers: list, weights: list[list] | None, rng) -> None:
             layer_weights = run.layers[step.shared_with - 1].weights
         else:
             layer_weights = layer.draw_weights(step.input_shape, rng)
+        used = None if extras else mask  # Keras gives no mask to a call with initial_state (engine.MASK_NOT_GIVEN)
         try:
-            y = layer.forward(x, layer_weights, mask, **extras)
+            y = layer.forward(x, layer_weights, used, **extras)
         except NumericProblem as problem:
             raise StackError.from_problem(problem, EXIT_DOES_NOT_FIT, step.entry.mark,
                                           f"layer {step.index}, {step.layer.title()}: ") from None
-        run.layers.append(LayerRun(step, layer, x, y, layer_weights, mask, extras))
+        run.layers.append(LayerRun(step, layer, x, y, layer_weights, used, extras, mask))
         handed_on = None if layer.takes_list else layer.output_mask(x, mask)
         made = y if isinstance(y, list) and len(step.outputs) > 1 else [y]
         for k, (name, value) in enumerate(zip(step.outputs, made)):
@@ -279,10 +281,12 @@ def dump_arrays(run: Run) -> dict[str, object]:
     arrays = {f"input_{name}": value for name, value in run.inputs.items()}
     arrays.update({f"tensor_{name}": value for name, value in run.tensors.items() if name not in run.inputs
                    and name != "_"})
-    first_calls = [layer_run for layer_run in run.layers if layer_run.step.shared_with is None]
-    for i, layer_run in enumerate(first_calls, start=len(run.inputs) + 1):
-        for j, weight in enumerate(layer_run.weights):
-            arrays[f"layer_{i}_weight_{j}"] = weight
+    from .graph import keras_layer_order
+
+    for i, item in enumerate(keras_layer_order(run.explanation), start=1):
+        if not isinstance(item, str):
+            for j, weight in enumerate(run.layers[item.index - 1].weights):
+                arrays[f"layer_{i}_weight_{j}"] = weight
     return arrays
 
 

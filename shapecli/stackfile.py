@@ -262,9 +262,9 @@ def layer_entry(item: Item, graph: bool = False) -> LayerEntry:
             if not isinstance(name.value, str):
                 raise unreadable("`reuse:` names a layer made above", name.mark, expected="a layer's name",
                                  found=describe_value(name.value))
-            return LayerEntry(REUSE, {}, item.keys[REUSE], None, wiring, name.value)
+            return LayerEntry(REUSE, {}, item.keys.get(REUSE, name), None, wiring, name.value)
         if wiring:
-            item = Item(rest, item.mark, {key: item.keys[key] for key in rest})
+            item = Item(rest, item.mark, {key: item.keys[key] for key in rest if key in item.keys})
     if not isinstance(item.value, dict) or len(item.value) != 1:
         raise unreadable(
             "a layer must be a one-key mapping: its Keras name and its arguments",

@@ -340,8 +340,13 @@ def test_every_scenario_explains_as_json(name):
     result = invoke(["explain", name, "--json"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["total_params"] == sum(layer["params"] for layer in data["layers"])
-    assert data["output_shape"] == data["layers"][-1]["output_shape"]
+    assert data["total_params"] == sum(layer["params"] for layer in data["layers"])  # a reused layer's: 0
+    if "outputs" in data:  # a graph: each output is a tensor some layer gives
+        given = {t["name"]: t["shape"] for layer in data["layers"] for t in layer["outputs"]}
+        assert all(given[out["name"]] == out["shape"] for out in data["outputs"])
+        assert ("output_shape" in data) == (len(data["outputs"]) == 1)
+    else:
+        assert data["output_shape"] == data["layers"][-1]["output_shape"]
 
 
 # -- usage ---------------------------------------------------------------------------------

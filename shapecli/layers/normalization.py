@@ -72,6 +72,13 @@ class LayerNormalization(Layer):
     def has_beta(self) -> bool:
         return self.center and not self.rms_scaling  # … and never a shift
 
+    def idle_weights(self, x, mask=None) -> set[int]:
+        """Groups of one value normalize to 0 (no centring aside): γ has nothing to scale."""
+        size = 1
+        for axis in self.axes(tuple(range(x.ndim))):
+            size *= x.shape[axis]
+        return {0} if size == 1 and self.has_gamma and not self.rms_scaling else set()
+
     def keeps_mask(self) -> bool:
         return True
 

@@ -21,7 +21,9 @@ def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None
     sizes = ", ".join(f"{name}={value}" for name, value in run.bindings.items())
     console.print(Text.assemble(
         ("numeric run ", "bold"), f"seed {run.seed}; sizes {sizes} ", ("(change with --seed, --bind NAME=VALUE)", "dim")))
-    console.print(Text.assemble(("input ", "bold"), str(tuple(run.input.shape)), " ", (str(run.input.dtype), "dim")))
+    for name, x in run.inputs.items():
+        console.print(Text.assemble(("input ", "bold"), f"{name} " if len(run.inputs) > 1 else "", str(tuple(x.shape)),
+                                    " ", (str(x.dtype), "dim")))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     widest = max(len(r.step.layer.title()) for r in run.layers)
     table.add_column("", min_width=1, no_wrap=True)
@@ -65,7 +67,8 @@ def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
         "layers": [
             {
                 **layer_record(layer_run.step),
-                "observed_shape": list(layer_run.output.shape),
+                "observed_shape": [list(y.shape) for y in layer_run.output] if isinstance(layer_run.output, list)
+                else list(layer_run.output.shape),
                 "claims": [{"claim": c.name, "kind": c.kind, "proves": c.backs, "expected": c.expected,
                             "observed": c.observed, "ok": c.ok} for c in layer_claims],
             }

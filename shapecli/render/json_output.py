@@ -33,8 +33,8 @@ def graph_to_dict(explanation: Explanation) -> dict:
                        "outputs": [tensor(name) for name in step.outputs]})
         if step.states:
             record["initial_state"] = step.states
-        if step.shared_with is not None:
-            record["shared_with"] = step.shared_with
+        if step.shared_with is not None:  # its weights are the first call's: counted there
+            record.update(params=0, shared_with=step.shared_with)
         layers.append(record)
     found = {
         "name": explanation.stack.name,
