@@ -27,8 +27,12 @@ from shapecli.numeric import run_stack
 from shapecli.scenarios import load_stack, scenario_names
 from shapecli.shapes import Dim
 from shapecli.stackfile import stack_from_data
+from tests.layers import test_attention as attention_tests
+from tests.layers import test_merging as merging_tests
 
 ENV = {"COLUMNS": "200", "NO_COLOR": None, "FORCE_COLOR": None}
+# The merge and attention layers' claims are broken by their own tests (a wrong forward per kind).
+BROKEN_IN_THEIR_OWN_TESTS = set(merging_tests.CLAIM_KINDS) | set(attention_tests.CLAIM_KINDS)
 IDS = {"Embedding": {"input_dim": 30, "output_dim": 4, "mask_zero": True}}  # a padded sequence of 6 ids → (6, 4)
 
 
@@ -214,7 +218,18 @@ def test_the_mutation_breaks_the_claim(kind, monkeypatch):
 
 
 # -- every kind of claim is covered ------------------------------------------------------------------
+MERGES = {"inputs": {"a": [4, 6], "b": [4, 6]}, "layers": [
+    {"Add": {}, "in": ["a", "b"], "out": "add"}, {"Subtract": {}, "in": ["a", "b"], "out": "subtract"},
+    {"Multiply": {}, "in": ["a", "b"], "out": "multiply"}, {"Average": {}, "in": ["a", "b"], "out": "average"},
+    {"Maximum": {}, "in": ["a", "b"], "out": "maximum"}, {"Minimum": {}, "in": ["a", "b"], "out": "minimum"},
+    {"Concatenate": {}, "in": ["a", "b"], "out": "both"}, {"Dot": {"axes": 2}, "in": ["a", "b"], "out": "dot"},
+    {"Attention": {}, "in": ["a", "b"], "out": "attended"}, {"AdditiveAttention": {}, "in": ["a", "b"], "out": "added"},
+    {"MultiHeadAttention": {"num_heads": 2, "key_dim": 3}, "in": ["a", "b"], "out": "heads"}],
+    "outputs": ["add", "subtract", "multiply", "average", "maximum", "minimum", "both", "dot", "attended", "added",
+                "heads"]}
+
 CORPUS = [
+    MERGES,
     *(data for data, _ in MUTATIONS.values()),
     masked({"LSTM": {"units": 3, "return_sequences": True, "go_backwards": True, "zero_output_for_mask": True}}),
     masked({"Bidirectional": {"layer": {"LSTM": {"units": 3}}, "merge_mode": "ave"}}),
@@ -241,7 +256,7 @@ def test_every_claim_kind_has_a_mutation():
         if "wrong" not in name:
             seen |= claim_kinds(run_stack(load_stack(name)))
     assert "" not in seen, "a claim without a kind"
-    assert seen - set(MUTATIONS) == set(), "claim kinds that no mutation breaks"
+    assert seen - set(MUTATIONS) - BROKEN_IN_THEIR_OWN_TESTS == set(), "claim kinds that no mutation breaks"
     assert set(MUTATIONS) - seen == set(), "mutations for claims nothing makes"
 
 

@@ -51,8 +51,13 @@ def test_the_fixtures_cover_every_layer_and_masking():
         (name, args), = spec.items()
         return {name} | (names(args["layer"]) if "layer" in args else set())
 
+    from shapecli.layers.merging import GRAPH_LAYERS
+
     stacks = [json.loads(str(np.load(path)["stack"])) for path in FIXTURES]
-    assert set(REGISTRY) <= set().union(*(names(spec) for stack in stacks for spec in stack["layers"]))
+    covered = set().union(*(names(spec) for stack in stacks for spec in stack["layers"]))
+    graph_fixtures = [json.loads(str(np.load(path)["spec"])) for path in (FIXTURES[0].parent.parent / "graph").glob("*.npz")]
+    covered |= {name for spec in graph_fixtures for name in spec["layer"]}  # layers called on several tensors
+    assert set(GRAPH_LAYERS) <= covered and set(REGISTRY) <= covered
     masked = [s for s in stacks if s["layers"][0].get("Embedding", {}).get("mask_zero")]
     assert len(masked) >= 5
 

@@ -29,8 +29,9 @@ def written_arguments(cell: str, rows: dict[str, dict]) -> dict[str, str | None]
 
 def layer_rows() -> dict[str, dict[str, str | None]]:
     rows: dict[str, dict] = {}
-    for layer, cell in re.findall(r"^\| `(\w+)` \| ([^|]*) \|", LAYERS_SECTION, flags=re.M):
-        rows[layer] = written_arguments(cell, rows)
+    for layers, cell in re.findall(r"^\| ((?:`\w+`(?:, )?)+) \| ([^|]*) \|", LAYERS_SECTION, flags=re.M):
+        for layer in re.findall(r"`(\w+)`", layers):  # a row may name several layers that take the same
+            rows[layer] = written_arguments(cell, rows)
     return rows
 
 

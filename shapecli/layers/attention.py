@@ -19,7 +19,7 @@ from ..shapes import Dim, Shape, format_shape
 from .base import (
     REQUIRED, Arg, Layer, _show, boolean, choice, fraction, ignored, normal, optional, plural, positive_int, small_weight,
 )
-from .merging import Multi, graph_layer, ordinal, shapes_of
+from .merging import Multi, graph_layer, shapes_of
 
 INPUTS = "[query, value] or [query, value, key]"
 RUNS_BUT_FAILS = "Keras builds this model but fails when it runs"
@@ -120,7 +120,8 @@ class Attention(Multi):
         return found
 
     def draw_weights(self, input_shape, rng) -> list:
-        return [normal(shape, rng, 0.1, mean=1.0) for _, shape in self.weight_shapes(input_shape)]
+        return [np.asarray(normal(shape, rng, 0.1, mean=1.0), np.float32)  # scalars near Keras' initial 1
+                for _, shape in self.weight_shapes(input_shape)]
 
     def scratch_size(self, input_shape) -> Dim:
         query, value, key, _ = self.shapes(input_shape)
@@ -219,10 +220,12 @@ class AdditiveAttention(Attention):
     arguments = {
         "use_scale": Arg(boolean, True),
         "dropout": Arg(fraction, 0.0),
+        "score_mode": Arg(choice("dot", "concat"), "dot", shown=False,
+                          note="AdditiveAttention takes score_mode (it passes it on to Attention) but ignores it: its "
+                               "scores always add query and key"),
         **ignored("seed"),
     }
-    score_mode = "concat"  # its scores add query and key, as concat does (Keras' own score_mode is unused)
-    additive = True
+    additive = True  # its scores add query and key, whatever score_mode says
 
     def weight_shapes(self, input_shape) -> list:
         query, _, _, _ = self.shapes(input_shape)

@@ -2,20 +2,20 @@
 Minimum, Dot (keras/src/layers/merging).
 
 These layers set `takes_list`: their shapes, arrays and masks come as lists, one entry per input (see
-Layer). They are kept in GRAPH_LAYERS rather than the sequential REGISTRY: a sequential stack hands a
-layer one tensor, and these need several (a functional model).
+Layer). They are registered like every layer, and also listed in GRAPH_LAYERS (with attention.py's): only
+a graph stack file can call them, so their Keras references are graph fixtures (tests/reference/graph/).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from .. import reference
-from ..claims import same_numbers, exactly_equal
+from ..claims import TOLERANCE, exactly_equal, same_numbers
 from ..errors import ArgumentError, ShapeMismatch, describe_value
 from ..lazy_numpy import np
 from ..shapes import Dim, Shape, format_shape
-from .base import Arg, Layer, boolean, ignored, is_shape_list, plural
+from .base import Arg, Layer, boolean, is_shape_list, plural, register
 
 GRAPH_LAYERS: dict[str, type[Layer]] = {}
 
@@ -23,7 +23,7 @@ GRAPH_LAYERS: dict[str, type[Layer]] = {}
 def graph_layer(cls: type[Layer]) -> type[Layer]:
     """Registers a layer that is called on a list of tensors (a functional model's merge or attention)."""
     GRAPH_LAYERS[cls.__name__] = cls
-    return cls
+    return register(cls)
 
 
 # -- shared by the layers called on several tensors ------------------------------------------------------
@@ -61,6 +61,24 @@ def agreed(a: Dim, b: Dim) -> Dim:
     if a == b or a.is_known or not b.is_known:
         return a
     return b
+
+
+def pinned(shapes: list[Shape], out: Shape, skip: int | None = None, or_one: bool = False) -> str:
+    """'; when the model runs, time must be 7': the free sizes of the inputs that the output fixes (each
+    input's axes lined up with the output's last ones; `skip`: an axis where sizes may differ)."""
+    found = []
+    for shape in shapes:
+        for k in range(1, len(shape)):
+            at = len(out) - len(shape) + k
+            if at == skip or at < 1:
+                continue
+            size, wanted = shape[k], out[at]
+            if size != wanted and not size.is_known and (size, wanted) not in found:
+                found.append((size, wanted))
+    if not found:
+        return ""
+    return "; when the model runs, " + ", ".join(
+        f"{size} must be {wanted}" + (" (or 1)" if or_one else "") for size, wanted in found)
 
 
 def ordinal(i: int) -> str:
@@ -180,9 +198,12 @@ class ElementwiseMerge(Multi):
                 ones = [str(k) for k in range(1, len(shape)) if shape[k] == 1 and output_shape[k] != 1]
                 if ones:
                     repeated.append(f"the {ordinal(i)} {format_shape(shape)} is repeated along axis {', '.join(ones)}")
+        free = pinned(shapes, output_shape, or_one=True)
         if repeated:
             return (f"{self.doing.format(n=n)}; the shapes broadcast to {format_shape(output_shape)}: "
-                    + "; ".join(repeated))
+                    + "; ".join(repeated) + free)
+        if free:
+            return f"{self.doing.format(n=n)}; the output is {format_shape(output_shape)}{free}"
         return f"{self.doing.format(n=n)}; the inputs have the same shape, so the output is {format_shape(output_shape)} too"
 
 
@@ -366,16 +387,19 @@ class Concatenate(Multi):
         axis = self.axis % rank
         sizes = " + ".join(str(s[axis]) if s[axis].is_known or s[axis].is_atom else f"({s[axis]})" for s in shapes)
         total = output_shape[axis]
+        if str(total) != sizes.replace(" ", ""):  # "8 + 4 = 12", "time + time = time*2", but not "time + 5 = time+5"
+            sizes = f"{sizes} = {total}"
+        free = pinned(shapes, output_shape, skip=axis)
         if axis == 0:
             return (f"joins the {len(shapes)} inputs along the batch axis: the samples of each follow the previous "
-                    f"input's ({sizes} = {total} samples) — rarely wanted; axis=-1 joins features")
+                    f"input's ({sizes} samples) — rarely wanted; axis=-1 joins features")
         if axis == rank - 1:
             where = "at each position" if rank > 2 else "for each sample"
-            what = f"{sizes} = {total} features {where}"
+            what = f"{sizes} features {where}"
             rest = "the other axes" if rank > 2 else "the batch"
-            return f"joins the {len(shapes)} inputs along the last axis: {what}; {rest} must match"
-        return (f"joins the {len(shapes)} inputs along axis {axis}: {sizes} = {total} entries one after another; "
-                "every other axis must match")
+            return f"joins the {len(shapes)} inputs along the last axis: {what}; {rest} must match{free}"
+        return (f"joins the {len(shapes)} inputs along axis {axis}: {sizes} entries one after another; "
+                f"every other axis must match{free}")
 
 
 # -- Dot ------------------------------------------------------------------------------------------------
@@ -466,7 +490,15 @@ class Dot(Multi):
         size = x[0].shape[a1]
         return [same_numbers(f"each value is one of the explicit {what} over {size} pairs: axis {a1} of the first input "
                              f"with axis {a2} of the second", reference.dot(x[0], x[1], a1, a2, self.normalize), y,
-                             kind="Dot.sums")]
+                             tolerance=self.tolerance(x, a1, a2), kind="Dot.sums")]
+
+    def tolerance(self, x, a1: int, a2: int) -> float:
+        """float32 sums of many products round by about 1e-7 of the largest sum possible, ‖a‖·‖b‖ (Cauchy–Schwarz):
+        TOLERANCE, or 1e-6 of that bound when it is larger (long vectors of large values)."""
+        if self.normalize or not all(a.size for a in x):
+            return TOLERANCE
+        bound = float(np.max(np.linalg.norm(x[0], axis=a1))) * float(np.max(np.linalg.norm(x[1], axis=a2)))
+        return max(TOLERANCE, 1e-6 * bound) if np.isfinite(bound) else TOLERANCE
 
     def why(self, input_shape, output_shape) -> str:
         first, second = input_shape
