@@ -246,6 +246,9 @@ def _count(item: Item) -> int:
 
 
 def _shape(item: Item) -> list:
+    """[batch, 4, 12] — or, for a graph with several outputs, a list of such lists."""
+    if isinstance(item.value, list) and item.value and isinstance(item.value[0].value, list):
+        return [_shape(one) for one in item.value]
     dims = item.plain() if isinstance(item.value, list) else [None]
     if not dims or any(isinstance(d, bool) or not isinstance(d, (int, str)) for d in dims):
         raise unreadable("an output shape must be a list of sizes", item.mark,
@@ -309,28 +312,35 @@ def unshareable(first: Contender, other: Contender) -> str | None:
 
 
 def run_of(entry: Contender, seed: int, x=None, weights=None):
-    """Run a stack with the numeric executor (on a given input: its free sizes bound to the input's)."""
-    from .numeric import run_stack
+    """Run a stack with the numeric executor (on given inputs — an array, or a graph's {name: array} —
+    with its free sizes bound to theirs)."""
+    from .numeric import run_plan
 
-    bind = {}
-    if x is not None:
-        bind = {str(dim): size for dim, size in zip(entry.explanation.input_shape, x.shape) if dim.is_atom}
-    return run_stack(entry.stack, bind=bind, seed=seed, weights=weights, x=x)
+    given = x if isinstance(x, dict) else {} if x is None else {next(iter(entry.explanation.inputs)): x}
+    given = {name: value for name, value in given.items() if name in entry.explanation.inputs}
+    bind = {str(dim): size for name, value in given.items()
+            for dim, size in zip(entry.explanation.inputs[name], value.shape) if dim.is_atom}
+    return run_plan(entry.explanation, bind=bind, seed=seed, weights=weights, x=given or None)
 
 
 def runs_on_shared_input(first: Contender, other: Contender, seed: int) -> tuple:
-    """`first` on random data; `other` on the same input, and on the same weights when their
-    layouts match (the same shapes in the same order). Returns (run, other run, shared?)."""
+    """`first` on random data; `other` on the same inputs, and on the same weights when their layers'
+    weights have the same layout (the same shapes in the same order; a reused layer counts once).
+    Returns (run, other run, shared?)."""
     a = run_of(first, seed)
-    flat = [w for layer in a.layers for w in layer.weights]
-    layouts = [[shape for _, shape in step.layer.weight_shapes(step.input_shape)] for step in other.explanation.steps]
-    if [tuple(w.shape) for w in flat] != [tuple(s) for layout in layouts for s in layout]:
-        return a, run_of(other, seed, x=a.input), False
-    weights, start = [], 0
-    for layout in layouts:
-        weights.append(flat[start:start + len(layout)])
+    inputs = a.inputs if other.stack.is_graph and first.stack.is_graph else a.input
+    flat = [w for layer in a.layers if layer.step.shared_with is None for w in layer.weights]
+    steps = other.explanation.steps
+    layouts = {step.index: [shape for _, shape in step.layer.weight_shapes(step.input_shape)]
+               for step in steps if step.shared_with is None}
+    if [tuple(w.shape) for w in flat] != [tuple(s) for layout in layouts.values() for s in layout]:
+        return a, run_of(other, seed, x=inputs), False
+    own, start = {}, 0
+    for index, layout in layouts.items():
+        own[index] = flat[start:start + len(layout)]
         start += len(layout)
-    return a, run_of(other, seed, x=a.input, weights=weights), True
+    weights = [own[step.shared_with or step.index] for step in steps]
+    return a, run_of(other, seed, x=inputs, weights=weights), True
 
 
 def max_difference(a, b) -> float:
@@ -422,10 +432,16 @@ def proof_params(spec: dict, entries: dict, seed: int) -> Proof:
 def proof_output_shape(spec: dict, entries: dict, seed: int) -> Proof:
     from .shapes import shape_to_json
 
-    text = "output shapes: " + ", ".join(f"{name} ({', '.join(map(str, shape))})" for name, shape in spec.items())
+    def shown(shape) -> str:
+        return "[" + ", ".join(map(shown, shape)) + "]" if shape and isinstance(shape[0], list) else \
+            "(" + ", ".join(map(str, shape)) + ")"
+
+    text = "output shapes: " + ", ".join(f"{name} {shown(shape)}" for name, shape in spec.items())
     wrong = []
     for entry in _needs(entries, *spec):
-        got = shape_to_json(entry.explanation.output_shape) if entry.explanation else None
+        e = entry.explanation
+        outputs = [e.tensors[name] for name in e.outputs] if e and e.stack.is_graph else None
+        got = None if e is None else shape_to_json(outputs if outputs and len(outputs) > 1 else e.output_shape)
         if got != spec[entry.name]:
             wrong.append(f"{entry.name} gives {got}")
     return Proof(text, not wrong, "as computed" if not wrong else "; ".join(wrong))

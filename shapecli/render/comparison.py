@@ -38,7 +38,9 @@ def _cell(entry: Contender, row: int, reference: Contender) -> Text:
         _line(text, format_shape(step.output_shape), entry is reference or (
             ref is not None and ref.output_shape == step.output_shape))
         text.append("\n")
-        _line(text, f"{step.params:,} params", entry is reference or (ref is not None and ref.params == step.params), "dim")
+        params = f"shared with {step.shared_with}" if step.shared_with is not None else f"{step.params:,} params"
+        _line(text, params, entry is reference or (ref is not None and ref.params == step.params
+                                                   and ref.shared_with == step.shared_with), "dim")
         return text
     if entry.error is not None and row + 1 == entry.error.failed_at:
         layer = entry.stack.layers[row].type_name
