@@ -45,9 +45,9 @@ def test_every_lesson_runs_with_every_proof_holding(name):
     assert not re.search(r"^✗ ", result.output, flags=re.M)  # no failed proof (a ✗ in a table marks a refused layer)
 
 
-def test_the_five_lessons_of_the_issue_are_listed():
+def test_the_lessons_are_listed():
     assert set(lesson_names()) == {"dense-vs-timedistributed", "return-sequences", "repeatvector",
-                                   "bidirectional-merge-modes", "stacked-recurrent"}
+                                   "bidirectional-merge-modes", "stacked-recurrent", "return-state"}
     result = invoke("--list")
     assert result.exit_code == 0
     for name in lesson_names():
@@ -220,3 +220,21 @@ def test_an_unknown_proof_kind_is_reported(monkeypatch, tmp_path):
     result = invoke("bad")
     assert result.exit_code == 2
     assert "did you mean 'claims_hold'?" in result.stderr
+
+
+def test_the_return_state_lesson_fails_when_h_is_not_the_output(monkeypatch):
+    from shapecli.compare import compare_lesson
+    from shapecli.layers.recurrent import RNN
+
+    original = RNN.forward
+
+    def h_from_the_first_step(self, x, weights, mask=None, zero_output_for_mask=False, initial_state=None):
+        found = original(self, x, weights, mask, zero_output_for_mask, initial_state)
+        if not self.return_state:
+            return found
+        first = original(self.variant(return_state=False, return_sequences=True), x, weights, mask)[:, 0]
+        return [found[0], first, *found[2:]]
+
+    assert compare_lesson("return-state").ok
+    monkeypatch.setattr(RNN, "forward", h_from_the_first_step)
+    assert not compare_lesson("return-state").ok
