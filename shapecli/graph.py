@@ -70,8 +70,9 @@ def read_graph(stack: StackFile, ctx: Context) -> tuple[dict[str, Shape], list, 
                                  found=layer.name, fix=f"rename one, or call the first again with `reuse: {layer.name}`")
             layers[layer.name] = layer
         ins = names_in(entry.wiring.get("in"), "in")
-        if not ins:
-            ins = [(calls[-1].outputs[0], None)] if calls and len(calls[-1].outputs) == 1 else []
+        if not ins:  # the one tensor the entry above makes (or the only input, for the first layer)
+            ins = [(calls[-1].outputs[0], None)] if calls and len(calls[-1].outputs) == 1 else \
+                [(next(iter(inputs)), None)] if not calls and len(inputs) == 1 else []
         if not ins:
             raise unreadable(f"{layer.keras_name}: which tensor does it read?", entry.mark,
                              expected="`in: NAME` beside the layer (an input's name or a tensor made above)",

@@ -375,7 +375,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
     symbols, symbol_marks = _read_symbols(top.get("symbols"))
     layers_item = _non_empty_list(top["layers"], "`layers` must be a non-empty list",
                                   "one `- LayerName: {arguments}` entry per layer")
-    graph = "inputs" in top
+    graph = "inputs" in top or "outputs" in top
     if graph:
         for key, fix in (("input_shape", "a graph names its inputs under `inputs:` instead"),
                          ("outputs", None)):
@@ -386,19 +386,65 @@ def stack_from_item(root: Item, path: str) -> StackFile:
                     expected="`inputs:` {name: shape}, `layers:`, and `outputs:` [names]",
                     found=f"`{key}:`" if key in top else f"no `{key}:`",
                     fix=fix or "add `outputs: [name]`, naming the tensors the model returns")
-        if not isinstance(top["inputs"].value, dict) or not top["inputs"].value:
+        if "inputs" in top and (not isinstance(top["inputs"].value, dict) or not top["inputs"].value):
             raise unreadable("`inputs:` must map each input's name to its shape", top["inputs"].mark,
                              expected="for example `inputs: {encoder_inputs: [null, 71]}` (batch left out)",
                              found=describe_value(top["inputs"].value))
-    layers = [layer_entry(item, graph) for item in layers_item.value]
+    entries = [layer_entry(item, graph) for item in layers_item.value]
+    layers = [entry for entry in entries if entry.type_name not in INPUT_LAYERS]
+    starts = [entry for entry in entries if entry.type_name in INPUT_LAYERS]  # keras.Input(shape=…) entries
     if graph:
+        inputs = top.get("inputs") or Item({}, root.mark, {})
+        for entry in starts:
+            name, shape = input_entry(entry, graph=True)
+            if name in inputs.value:
+                raise unreadable(f"two inputs are called '{name}'", entry.mark, expected="a name of its own", found=name)
+            inputs.value[name], inputs.keys[name] = shape, entry.name_item
+        if not inputs.value:
+            raise unreadable("a graph stack file needs its inputs", root.mark,
+                             expected="`inputs: {name: shape}` or `- Input: {shape: [...], name: ...}` entries",
+                             found="no inputs", fix="add `inputs:` with each input's name and shape (batch left out)")
         return StackFile(path, text["name"], text["description"], symbols, symbol_marks, None, layers, root.mark,
-                         top["inputs"], top["outputs"])
+                         inputs, top["outputs"])
     shape_item = None
     if "input_shape" in top:
         shape_item = _non_empty_list(top["input_shape"], "`input_shape` must be a non-empty list of sizes",
                                      "a list such as [7, 12] or [time, 12] (the batch axis is left out)")
+    if starts:
+        if entries[0] is not starts[0] or len(starts) > 1:
+            entry = starts[0] if entries[0] is not starts[0] else starts[1]
+            raise unreadable("Input starts a sequential model: it can only be its first entry", entry.mark,
+                             expected="`- Input: {shape: [...]}` first, then the layers", found=f"{entry.type_name} later")
+        _, shape = input_entry(starts[0], graph=False)
+        if shape_item is not None and shape.plain() != shape_item.plain():
+            raise unreadable(f"Input(shape={shape.plain()}) contradicts `input_shape: {shape_item.plain()}`",
+                             shape.mark, expected="the same shape", found=str(shape.plain()),
+                             fix="keep one of the two")
+        shape_item = shape
     return StackFile(path, text["name"], text["description"], symbols, symbol_marks, shape_item, layers, root.mark)
+
+
+INPUT_LAYERS = ("Input", "InputLayer")
+
+
+def input_entry(entry: LayerEntry, graph: bool) -> tuple[str | None, Item]:
+    """`- Input: {shape: [7, 12], name: x}` (Keras' keras.Input): the name and the shape (batch left out)."""
+    for key in entry.args:
+        if key not in ("shape", "name", "dtype"):
+            guess = did_you_mean(key, ["shape", "name", "dtype"])
+            raise unreadable(f"Input has no argument `{key}` here", entry.args_item.key_mark(key),
+                             expected="shape (batch left out), name, dtype", found=key,
+                             fix=f"did you mean '{guess}'?" if guess else "shapecli leaves the batch free; remove it")
+    if "shape" not in entry.args:
+        raise unreadable("Input needs `shape`", entry.mark, expected="`- Input: {shape: [7, 12]}` (batch left out)",
+                         found="no shape")
+    shape = _non_empty_list(entry.args["shape"], "Input's `shape` must be a non-empty list of sizes",
+                            "a list such as [7, 12] or [null, 71] (the batch axis is left out)")
+    name = entry.args.get("name")
+    if graph and (name is None or not isinstance(name.value, str)):
+        raise unreadable("in a graph, each Input needs a `name`: the layers read it by that name", entry.mark,
+                         expected="`- Input: {shape: [...], name: encoder_inputs}`", found="no name")
+    return (name.value if name is not None else None), shape
 
 
 def _non_empty_list(item: Item, title: str, expected: str) -> Item:

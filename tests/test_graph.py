@@ -248,3 +248,26 @@ def test_explain_table_of_a_graph_names_what_each_layer_reads():
     assert "from" in out and "gives" in out and "shared (2)" in out
     assert "initial_state: decoder_state_input_h," in out
     assert out.strip().endswith("total params 718,173")
+
+
+# -- keras.Input as an entry ---------------------------------------------------------------------------
+def test_input_entries_start_a_sequential_stack_or_name_a_graphs_inputs():
+    sequential = explain(read_stack_text("layers:\n  - Input: {shape: [7, 12]}\n  - LSTM: {units: 8}\n", "s.yaml"))
+    assert [str(d) for d in sequential.input_shape] == ["batch", "7", "12"] and len(sequential.steps) == 1
+    assert sequential.total_params == 4 * (12 * 8 + 8 * 8 + 8)
+    graph = explain(read_stack_text(
+        "layers:\n  - Input: {shape: [null, 5], name: words}\n  - GRU: {units: 3}\n  - Dense: {units: 2}\n"
+        "outputs: [dense]\n", "g.yaml"))
+    assert list(graph.inputs) == ["words"] and graph.steps[0].inputs == ["words"]
+    assert graph.total_params == 3 * (5 * 3 + 3 * 3 + 2 * 3) + 3 * 2 + 2
+
+
+def test_input_entries_are_checked():
+    assert error("layers:\n  - LSTM: {units: 8}\n  - Input: {shape: [7, 12]}\ninput_shape: [7, 12]\n").title == \
+        "Input starts a sequential model: it can only be its first entry"
+    assert error("input_shape: [7, 12]\nlayers:\n  - Input: {shape: [7, 3]}\n  - LSTM: {units: 8}\n").title == \
+        "Input(shape=[7, 3]) contradicts `input_shape: [7, 12]`"
+    found = error("layers:\n  - Input: {shape: [7, 12]}\n  - LSTM: {units: 8}\noutputs: [lstm]\n")
+    assert found.title == "in a graph, each Input needs a `name`: the layers read it by that name"
+    found = error("layers:\n  - Input: {shape: [7, 12], batch_size: 4}\n  - LSTM: {units: 8}\n")
+    assert found.title == "Input has no argument `batch_size` here"
