@@ -312,3 +312,22 @@ def test_repeat_vector_n_from_a_free_symbol_is_unreadable():
 @pytest.mark.parametrize("rank", [2, 3])
 def test_reshaping_layers_have_no_rank_hint(layer, rank):
     assert layer.hint_for_rank(rank) is None
+
+
+def test_reshape_minus_one_on_a_free_size_states_its_condition_and_run_checks_it():
+    """Keras accepts Reshape([-1, 5]) on (batch, time, 2) and fails at run time unless time·2 divides by 5."""
+    from shapecli.errors import StackError
+    from shapecli.numeric import run_stack
+    from shapecli.stackfile import stack_from_data
+
+    c, explanation = explain_case("reshape_minus_one_5_null_time")
+    assert texts(explanation.output_shape) == ["batch", "(time*2)//5", "5"]
+    assert "only when time*2 is a multiple of 5: Keras checks it when the model runs" in explanation.steps[0].why
+    stack = stack_from_data({"symbols": {"time": None}, "input_shape": ["time", 2],
+                             "layers": [{"Reshape": {"target_shape": [-1, 5]}}]})
+    assert run_stack(stack, bind={"time": 5}).output.shape == (2, 2, 5)
+    with pytest.raises(StackError) as raised:
+        run_stack(stack, bind={"time": 4})
+    assert raised.value.exit_code == 1
+    assert raised.value.title == ("layer 1, Reshape((-1, 5)): Reshape needs time*2 to be a multiple of 5, and with "
+                                  "these sizes it is 8")
