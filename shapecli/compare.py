@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .claims import TOLERANCE, difference
+from .claims import TOLERANCE, max_difference
 from .engine import Explanation, explain
 from .errors import EXIT_DOES_NOT_FIT, StackError, describe_value, did_you_mean, unreadable
 from .layers.wrappers import MERGES
@@ -341,10 +341,6 @@ def runs_on_shared_input(first: Contender, other: Contender, seed: int) -> tuple
         start += len(layout)
     weights = [own[step.shared_with or step.index] for step in steps]
     return a, run_of(other, seed, x=inputs, weights=weights), True
-
-
-def max_difference(a, b) -> float:
-    return float(difference(a, b).max()) if a.size else 0.0
 
 
 def _needs(entries: dict[str, Contender], *names: str) -> list[Contender]:

@@ -182,3 +182,11 @@ def test_layer_norm_weight_shapes_direct():
 @pytest.mark.parametrize("rank", [2, 3])
 def test_layer_norm_has_no_rank_hint(rank):
     assert LayerNormalization().hint_for_rank(rank) is None
+
+
+def test_a_repeated_axis_is_refused_before_it_runs():
+    """On a 2D input axis -1 and axis 1 are one axis: Keras fails when the model runs; shapecli says so."""
+    error = stack_error([12], [{"LayerNormalization": {"axis": [-1, 1]}}])
+    assert error.exit_code == 1
+    assert error.title == "layer 1, LayerNormalization(axis=(-1, 1)): LayerNormalization axis -1 and 1 are the same axis of a 2D input"
+    assert explain_data([7, 12], [{"LayerNormalization": {"axis": [-1, 1]}}]).total_params == 2 * 7 * 12  # two axes in 3D
