@@ -258,7 +258,7 @@ def walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs:
         mask_note = (MASK_NOT_GIVEN if call.states else layer.mask_note(mask)) if mask else None
         step = Step(index, layer, entry, shape, out, params, note, mask_note, mask,
                     layer.notes() + input_shape_notes(layer, index, stack), list(call.inputs), list(call.outputs),
-                    list(call.states), first_call.setdefault(id(layer), index) if id(layer) in first_call else None)
+                    list(call.states), first_call.get(id(layer)))
         first_call.setdefault(id(layer), index)
         if step.shared_with is not None:
             check_reuse(steps[step.shared_with - 1], step)
