@@ -444,9 +444,11 @@ def test_stdin_over_the_size_limit_is_refused():
 
 
 def test_explain_weights_lists_keras_weight_shapes():
-    result = CliRunner().invoke(cli, ["explain", "addition", "--weights"])
+    result = CliRunner().invoke(cli, ["explain", "addition", "--weights"], env={"COLUMNS": "160"})
     assert result.exit_code == 0
     assert "weights" in result.stdout.splitlines()[3]
+    narrow = CliRunner().invoke(cli, ["explain", "addition", "--weights"], env={"COLUMNS": "80"})
+    assert "kernel 12×512, recurrent_kernel 128×512, bias 512" in narrow.stdout  # one block per layer
     for text in ("kernel 12×512", "recurrent_kernel 128×512", "bias 512", "kernel 128×12", "bias 12"):
         assert text in result.stdout
     plain = CliRunner().invoke(cli, ["explain", "addition"])

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ..claims import Claim, sentences
 from ..numeric import Run
+from .fit import Column, fitted_table, wrapped
 from .json_output import layer_record
 
 
@@ -24,22 +25,26 @@ def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None
     for name, x in run.inputs.items():
         console.print(Text.assemble(("input ", "bold"), f"{name} " if len(run.inputs) > 1 else "", str(tuple(x.shape)),
                                     " ", (str(x.dtype), "dim")))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    widest = max(len(r.step.layer.title()) for r in run.layers)
-    table.add_column("", min_width=1, no_wrap=True)
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("layer", style="bold cyan", min_width=min(widest, 26), overflow="fold")
-    table.add_column("claim", ratio=3, overflow="fold")
-    table.add_column("expected", ratio=2, overflow="fold")
-    table.add_column("observed", ratio=2, overflow="fold")
+    columns = [Column(""), Column("#", right=True, style="dim"), Column("layer", style="bold cyan"),
+               Column("claim", whole=False, ratio=3), Column("expected", whole=False, ratio=2),
+               Column("observed", whole=False, ratio=2)]
+    rows = []
     for layer_run, layer_claims in zip(run.layers, claims):
         step = layer_run.step
         for row, claim in enumerate(layer_claims):
-            table.add_row(Text("✓", style="green") if claim.ok else Text("✗", style="bold red"),
-                          str(step.index) if row == 0 else "", step.layer.title() if row == 0 else "",
-                          claim.name, claim.expected, claim.observed)
-        table.add_section()
-    console.print(table)
+            rows.append((Text("✓", style="green") if claim.ok else Text("✗", style="bold red"),
+                         str(step.index) if row == 0 else "", step.layer.title() if row == 0 else "",
+                         claim.name, claim.expected, claim.observed))
+    table = fitted_table(columns, rows, console)
+    if table is not None:
+        console.print(table)
+    else:  # too narrow for a table: one block per layer, each claim on its own lines
+        for layer_run, layer_claims in zip(run.layers, claims):
+            console.print(Text(f"{layer_run.step.index}  {layer_run.step.layer.title()}", style="bold cyan"), soft_wrap=True)
+            for claim in layer_claims:
+                mark = Text("  ✓ ", style="green") if claim.ok else Text("  ✗ ", style="bold red")
+                said = f"{claim.name} — expected {claim.expected}; observed {claim.observed}"
+                console.print(Text.assemble(mark, wrapped(said, console.width, "    ")[4:]), soft_wrap=True)
     said = sentences(run, claims)
     unproven = [s for s in said if not s.proven]
     console.print(Text(f"{len(said) - len(unproven)} of {len(said)} sentences of explain proven"

@@ -15,6 +15,7 @@ from rich.text import Text
 from ..engine import Explanation, Step
 from ..shapes import format_shape
 from .console import write_raw
+from .fit import Column, fitted_table, joined, wrapped
 
 LONG_STACK = 300
 COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
@@ -33,7 +34,7 @@ def _cells(step: Step, with_weights: bool = False, graph: bool = False) -> tuple
         shapes = step.output_shape if isinstance(step.output_shape, list) else [step.output_shape]
         params = f"shared ({step.shared_with})" if step.shared_with is not None else f"{step.params:,}"
         cells = (str(step.index), f"{step.layer.name}\n{step.layer.title()}",
-                 "\n".join(step.inputs + [f"initial_state: {', '.join(step.states)}"] * bool(step.states)),
+                 "\n".join(step.inputs + ["initial_state:"] * bool(step.states) + [f"  {s}" for s in step.states]),
                  "\n".join(f"{name} {format_shape(shape)}" for name, shape in zip(step.outputs, shapes)),
                  params, step.note)
     else:
@@ -76,16 +77,34 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
 STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "gives": "green", "weights": "dim"}
 
 
+PROSE = ("why",)
+
+
 def _render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name in columns:
-        table.add_column(
-            name, style=STYLES.get(name), overflow="fold", no_wrap=name == "weights",
-            justify="right" if name in ("#", "params") else "left", ratio=1 if name == "why" else None,
-        )
+    """A table when every label, shape and number fits whole; else one block per layer."""
+    spec = [Column(name, whole=name not in PROSE, right=name in ("#", "params"), style=STYLES.get(name))
+            for name in columns]
+    table = fitted_table(spec, rows, console)
+    if table is not None:
+        console.print(table)
+        return
     for row in rows:
-        table.add_row(*row)
-    console.print(table)
+        _render_block(dict(zip(columns, row)), console)
+
+
+def _render_block(cells: dict[str, str], console: Console) -> None:
+    """A layer that does not fit a table row: its label, shapes and numbers whole, its sentence wrapped."""
+    width, indent = console.width, " " * (len(cells["#"]) + 2)
+    head = [cells["#"] + "  " + line for line in cells["layer"].split("\n")]
+    console.print(Text("\n".join(head), style="bold cyan"), soft_wrap=True)
+    if "input shape" in cells:
+        flow = [cells["input shape"], "→", cells["output shape"]]
+    else:
+        flow = ["from", *cells["from"].split("\n"), "→", *cells["gives"].split("\n")]
+    console.print(Text(joined(flow + [f"· {cells['params']} params"], width, indent, sep=" ")), soft_wrap=True)
+    if "weights" in cells and cells["weights"]:
+        console.print(Text(joined(cells["weights"].split("\n"), width, indent), style="dim"), soft_wrap=True)
+    console.print(Text(wrapped(cells["why"], width, indent)), soft_wrap=True)
 
 
 def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:

@@ -1,0 +1,120 @@
+"""Tables that fit the terminal without splitting a token.
+
+A layer label, a shape or a number is never split: a "whole" column is as wide as its widest line. Prose
+is wrapped here, not by rich, at spaces that are not inside brackets — so `(batch, 4, 128)` stays on one
+line — and its column is at least as wide as its longest token. When the columns cannot all get that
+much room, `fitted_table` says so (None) and the caller lays each row out as a block instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+GAP = 3  # what rich puts between two columns of a table without edges: padding, the rule, padding
+_GROUP = r"\((?:[^()]|\([^()]*\))*\)|\[(?:[^\[\]()]|\([^()]*\))*\]"  # (…) or […], one level of nesting inside
+TOKEN = re.compile(rf"(?:{_GROUP}|[^\s(\[])+|[(\[]\S*")  # words; a bracketed group (a shape, a label) is one
+
+
+@dataclass
+class Column:
+    name: str
+    whole: bool = True  # a label, shape or number: never wrapped; else prose, wrapped between tokens
+    right: bool = False
+    style: str | None = None
+    ratio: int = 1  # how prose columns share the room left
+
+
+def tokens(text: str) -> list[str]:
+    """The pieces prose may break between: words, with a bracketed group such as a shape or a label kept
+    whole — one whose spaces all follow commas; a parenthesis of plain words breaks like any words."""
+    found = []
+    for token in TOKEN.findall(text):
+        if re.search(r"[^,] ", token):
+            found += token.split()
+        else:  # a list of shapes may break between its shapes, each kept whole
+            parts = re.split(r"(?<=\)), (?=\()", token) if token.startswith("[") else [token]
+            found += [part + ("," if k < len(parts) - 1 else "") for k, part in enumerate(parts)]
+    return found
+
+
+def _plain(cell) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def least_width(column: Column, cells: list) -> int:
+    """The narrowest the column can be: its widest line, or (prose) its longest token."""
+    pieces = [column.name] if column.whole else column.name.split()
+    for cell in cells:
+        lines = _plain(cell).split("\n")
+        pieces += lines if column.whole else [t for line in lines for t in tokens(line)]
+    return max((len(piece) for piece in pieces), default=1)
+
+
+def wrapped(text: str, width: int, indent: str = "") -> str:
+    """Prose broken between tokens into lines of at most `width` (a longer token stands on its own line)."""
+    lines, line = [], ""
+    for token in tokens(text):
+        if line and len(indent) + len(line) + 1 + len(token) > width:
+            lines.append(indent + line)
+            line = token
+        else:
+            line = f"{line} {token}" if line else token
+    if line or not lines:
+        lines.append(indent + line)
+    return "\n".join(lines)
+
+
+def fitted_table(columns: list[Column], rows: list[tuple], console: Console) -> Table | None:
+    """The table at the console's width, or None when it cannot fit without splitting a token."""
+    least = [least_width(column, [row[i] for row in rows]) for i, column in enumerate(columns)]
+    widths = list(least)
+    prose = [i for i, column in enumerate(columns) if not column.whole]
+    room = console.width - GAP * (len(columns) - 1) - sum(w for i, w in enumerate(least) if i not in prose)
+    if room < sum(least[i] for i in prose):
+        return None
+    longest = {i: max((len(line) for row in rows for line in _plain(row[i]).split("\n")), default=1) for i in prose}
+    spare = room - sum(least[i] for i in prose)  # shared out by ratio, no column wider than its longest line
+    growing = [i for i in prose if widths[i] < longest[i]]
+    while spare > 0 and growing:
+        shares = sum(columns[i].ratio for i in growing)
+        given = 0
+        for i in growing:
+            more = min(longest[i] - widths[i], max(1, spare * columns[i].ratio // shares), spare - given)
+            widths[i] += more
+            given += more
+        spare -= given
+        growing = [i for i in growing if widths[i] < longest[i]]
+        if not given:
+            break
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column, width in zip(columns, widths):
+        table.add_column(column.name, style=column.style, justify="right" if column.right else "left",
+                         no_wrap=True, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*(cell if columns[i].whole else _wrap_cell(cell, widths[i]) for i, cell in enumerate(row)))
+    return table
+
+
+def _wrap_cell(cell, width: int):
+    if isinstance(cell, Text):
+        return Text(wrapped(cell.plain, width), style=cell.style)
+    return "\n".join(wrapped(line, width) for line in str(cell).split("\n"))
+
+
+def joined(pieces: list[str], width: int, indent: str, sep: str = ", ") -> str:
+    """Whole pieces (shapes, names, labels) packed into lines of at most `width`, never split."""
+    lines, line = [], ""
+    for piece in pieces:
+        if line and len(indent) + len(line) + len(sep) + len(piece) > width:
+            lines.append(indent + line + sep.rstrip())
+            line = piece
+        else:
+            line = f"{line}{sep}{piece}" if line else piece
+    lines.append(indent + line)
+    return "\n".join(lines)

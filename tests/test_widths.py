@@ -1,0 +1,60 @@
+"""Output read on a terminal of 60, 80, 100 or 120 columns: no line is longer, and no layer label, shape
+or number is ever split across lines (prose wraps between words; a table too narrow becomes blocks)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from shapecli.claims import check_run
+from shapecli.cli import cli
+from shapecli.engine import explain
+from shapecli.numeric import run_stack
+from shapecli.render.fit import tokens
+from shapecli.scenarios import load_stack, scenario_names
+from shapecli.shapes import format_shape
+
+WIDTHS = [60, 80, 100, 120]
+GOOD = [name for name in scenario_names() if "wrong" not in name]
+
+
+def output(args, width) -> list[str]:
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.stdout.splitlines()
+
+
+def assert_fits(lines: list[str], width: int, whole: list[str]) -> None:
+    too_long = [line for line in lines if len(line.rstrip()) > width]
+    assert not too_long, too_long[:3]
+    text = "\n".join(lines)
+    split = [piece for piece in whole if not any(piece in line for line in lines)]
+    assert not split, f"split across lines: {split[:5]}\n{text}"
+
+
+def shapes(shape) -> list[str]:
+    return [format_shape(s) for s in shape] if isinstance(shape, list) else [format_shape(shape)]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", GOOD)
+def test_explain_fits(name, width):
+    explanation = explain(load_stack(name))
+    whole = []
+    for step in explanation.steps:
+        whole += [step.layer.title(), f"{step.params:,}", *shapes(step.output_shape)]
+        whole += [] if explanation.stack.is_graph else shapes(step.input_shape)
+    assert_fits(output(["explain", name], width), width, whole)
+    weights = [f"{n} {'×'.join(map(str, s))}" for step in explanation.steps for n, s in step.layer.weight_shapes(step.input_shape)]
+    assert_fits(output(["explain", name, "--weights"], width), width, whole + weights)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["addition", "embedding-lstm", "bidirectional", "char-seq2seq"])
+def test_run_fits(name, width):
+    run = run_stack(load_stack(name))
+    whole = [step.layer.title() for step in run.explanation.steps]
+    for layer_claims in check_run(run):
+        for claim in layer_claims:
+            whole += [t for t in tokens(claim.expected) + tokens(claim.observed) if any(ch.isdigit() for ch in t)]
+    assert_fits(output(["run", name], width), width, whole)
