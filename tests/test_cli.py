@@ -420,7 +420,8 @@ def test_no_ansi_escapes_in_cli_runner_output():
         assert ANSI not in result.output
 
 
-@pytest.mark.parametrize("args", [["explain"], ["explain", "--json"], ["explain", "stacked-lstm-wrong"]])
+@pytest.mark.parametrize("args", [["explain"], ["explain", "--json"], ["explain", "stacked-lstm-wrong"],
+                                  ["explain", "char-seq2seq"], ["explain", "char-seq2seq-inference", "--json"]])
 def test_explain_does_not_import_numpy(args):
     assert not numpy_loaded_after(args)
 
