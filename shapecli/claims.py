@@ -158,6 +158,9 @@ def weights_used(layer_run) -> list[Claim]:
     if not weights:
         return []
     before = layer_run.output[0] if isinstance(layer_run.output, list) else layer_run.output
+    given = layer_run.input if isinstance(layer_run.input, list) else [layer_run.input]
+    if all(x.size and not np.any(x) for x in given):  # an input of zeros: a kernel has nothing to multiply
+        return []
     moved = 0
     idle = layer_run.layer.idle_weights(layer_run.input, layer_run.mask, **layer_run.extras)
     for j, weight in enumerate(weights):

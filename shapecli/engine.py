@@ -8,6 +8,7 @@ do not fit together).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .errors import (
     EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, describe_value, did_you_mean, unreadable,
 )
 from .layers import REGISTRY, Context, Layer
-from .layers.base import is_shape_list
+from .layers.base import REQUIRED, is_shape_list
 from .shapes import BATCH, Dim, Shape, format_shape
 from .stackfile import Item, LayerEntry, StackFile, layer_entry
 
@@ -92,6 +93,17 @@ def unknown_layer(entry: LayerEntry) -> StackError:
             found=name,
             fix="see the README for the layers shapecli explains",
         )
+    called = re.fullmatch(r"\s*(\w+)\s*\((.*)\)\s*", name)  # `- LSTM(128)`: written as the table prints it
+    if called and called.group(1) in REGISTRY:
+        cls = REGISTRY[called.group(1)]
+        values = [v.strip() for v in called.group(2).split(",") if v.strip()]
+        required = [key for key, arg in cls.arguments.items() if arg.default is REQUIRED]
+        pairs = [v if "=" in v else f"{required[k]}: {v}" if k < len(required) else v for k, v in enumerate(values)]
+        written = ", ".join(p.replace("=", ": ") for p in pairs).replace(": True", ": true").replace(": False", ": false")
+        return unreadable(
+            f"'{name}' is written as a Python call; a stack file names the layer, then its arguments",
+            entry.mark, expected="`- Name: {argument: value, ...}`", found=name,
+            fix=f"write `- {called.group(1)}: {{{written}}}`")
     guess = did_you_mean(name, supported + others)
     return unreadable(
         f"unknown layer '{name}'",

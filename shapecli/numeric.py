@@ -162,7 +162,8 @@ def check_memory(explanation: Explanation, bindings: dict[str, int], budget: int
         expected=f"at most {human_bytes(budget)} (--max-memory)",
         found=f"about {human_bytes(total)}; the largest part is layer {step.index}, {step.layer.title()}: "
               f"{human_bytes(worst.kept + worst.working)} ({step.params:,} weights, output {format_shape(step.output_shape)})",
-        fix="bind smaller sizes (--bind batch=1, --bind time=…), or raise --max-memory",
+        fix="bind smaller sizes (" + ", ".join(f"--bind {name}=…" if name != BATCH else "--bind batch=1"
+                                             for name in free_symbols(explanation)) + "), or raise --max-memory",
     )
 
 

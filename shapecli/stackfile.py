@@ -222,6 +222,15 @@ def parse_yaml(text: str, path: str) -> Item:
             fix="compare with the format in the README (`shapecli explain addition` shows a working file)",
         ) from None
     except yaml.YAMLError as exc:
+        position = getattr(exc, "position", None)  # a character YAML cannot take (a NUL byte, …): where it is
+        if position is not None:
+            before = text[:position]
+            line, column = before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+            character = text[position] if position < len(text) else ""
+            raise unreadable(f"this file holds a character YAML does not allow: {character!r}",
+                             Mark(path, line, column, lines), expected="text: letters, digits, punctuation, spaces",
+                             found=f"{character!r} (code {ord(character):#06x})" if character else "an unreadable character",
+                             fix="remove it (a NUL byte often means the file is not a text file)") from None
         raise unreadable(f"this is not valid YAML: {exc}", Mark(path, 1, 1, lines)) from None
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None

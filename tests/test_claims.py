@@ -287,7 +287,7 @@ def test_wrong_shape_rule_fails_the_cli(monkeypatch):
 
 
 def first_step_forward(original):
-    def forward(self, x, weights, mask=None, zero_output_for_mask=False):
+    def forward(self, x, weights, mask=None, zero_output_for_mask=None):
         if self.return_sequences:
             return original(self, x, weights, mask, zero_output_for_mask)
         full = original(self.variant(return_sequences=True), x, weights, mask, zero_output_for_mask)

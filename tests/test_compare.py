@@ -228,7 +228,7 @@ def test_the_return_state_lesson_fails_when_h_is_not_the_output(monkeypatch):
 
     original = RNN.forward
 
-    def h_from_the_first_step(self, x, weights, mask=None, zero_output_for_mask=False, initial_state=None):
+    def h_from_the_first_step(self, x, weights, mask=None, zero_output_for_mask=None, initial_state=None):
         found = original(self, x, weights, mask, zero_output_for_mask, initial_state)
         if not self.return_state:
             return found

@@ -120,7 +120,7 @@ def test_return_state_claims_can_fail(monkeypatch):
 
     original = RNN.forward
 
-    def states_swapped(self, x, weights, mask=None, zero_output_for_mask=False, initial_state=None):
+    def states_swapped(self, x, weights, mask=None, zero_output_for_mask=None, initial_state=None):
         found = original(self, x, weights, mask, zero_output_for_mask, initial_state)
         return [found[0], *found[1:][::-1]] if self.return_state else found
 
@@ -128,7 +128,7 @@ def test_return_state_claims_can_fail(monkeypatch):
     failed = {c.kind for layer in check_run(run_stack(load_stack("char-seq2seq"))) for c in layer if not c.ok}
     assert {"RNN.state_h", "RNN.state_c"} <= failed
 
-    def ignores_initial_state(self, x, weights, mask=None, zero_output_for_mask=False, initial_state=None):
+    def ignores_initial_state(self, x, weights, mask=None, zero_output_for_mask=None, initial_state=None):
         return original(self, x, weights, mask, zero_output_for_mask, None)
 
     monkeypatch.setattr(RNN, "forward", ignores_initial_state)

@@ -890,3 +890,27 @@ def test_batch_input_shape_is_refused_as_keras_3_refuses_it():
     error = error_of("input_shape: [7, 12]\nlayers:\n  - LSTM: {units: 8, batch_input_shape: [null, 7, 12]}\n")
     assert error.title == "LSTM has no argument `batch_input_shape`"
     assert error.fix.startswith("Keras 3 refuses batch_input_shape")
+
+
+# -- errors that give the right fix ----------------------------------------------------------------
+def test_a_layer_written_as_a_python_call_is_shown_in_stack_file_form():
+    error = error_of("input_shape: [7, 12]\nlayers:\n  - LSTM(128, return_sequences=True)\n")
+    assert error.title.endswith("is written as a Python call; a stack file names the layer, then its arguments")
+    assert error.fix == "write `- LSTM: {units: 128, return_sequences: true}`"
+
+
+def test_a_quoted_number_is_pointed_out():
+    error = error_of('input_shape: [7, 12]\nlayers:\n  - Dense: {units: "128"}\n')
+    assert error.title == "Dense: `units` is the text '128', not a number"
+    assert error.fix == "write the number without quotes: `units: 128`"
+
+
+def test_a_wrapper_given_its_layer_without_layer_key_shows_the_layer_form():
+    error = error_of("input_shape: [7, 12]\nlayers:\n  - TimeDistributed: {Dense: {units: 12}}\n")
+    assert error.fix == "a wrapper takes its layer under `layer:` — `TimeDistributed: {layer: {Dense: {...}}}`"
+
+
+def test_a_nul_byte_is_located_by_line_and_column():
+    error = error_of("input_shape: [7, 12]\nlayers:\n  - Dense: {units: 3\x00}\n")
+    assert (error.mark.line, error.mark.column) == (3, 21)
+    assert error.found == "'\\x00' (code 0x0000)"

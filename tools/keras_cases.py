@@ -223,6 +223,13 @@ def zero_output_for_mask_cases():
     out.append(numeric("mask_lstm_zero_output_for_mask_go_backwards",
                        [MASKED, L("LSTM", units=3, zero_output_for_mask=True, return_sequences=True,
                                   go_backwards=True)], [7], batch=3))
+    # Bidirectional sets each direction's zero_output_for_mask to its return_sequences, whatever was passed
+    out.append(numeric("mask_bidirectional_lstm_zero_output_for_mask",
+                       [MASKED, L("Bidirectional", layer=L("LSTM", units=3, zero_output_for_mask=True))],
+                       [7], batch=3))
+    out.append(numeric("mask_bidirectional_gru_zero_output_for_mask_false_return_sequences",
+                       [MASKED, L("Bidirectional", layer=L("GRU", units=3, zero_output_for_mask=False,
+                                                           return_sequences=True))], [7], batch=3))
     out.append(numeric("mask_gru_zero_output_for_mask_unroll",
                        [MASKED, L("GRU", units=3, zero_output_for_mask=True, return_sequences=True,
                                   unroll=True)], [7], batch=3))

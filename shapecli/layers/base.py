@@ -60,6 +60,10 @@ def resolve_symbol(value: Any, name: str, ctx: Context, item: int | None = None)
     if value in ctx.symbols:
         size = ctx.symbols[value]
         return value if size is None else size
+    if value.strip().lstrip("-").isdigit():
+        raise ArgumentError(name, f"`{name}` is the text '{value}', not a number", expected="a number",
+                            found=f"'{value}' in quotes", fix=f"write the number without quotes: `{name}: {value.strip()}`",
+                            item=item)
     declared = sorted(ctx.symbols)
     guess = did_you_mean(value, declared)
     raise ArgumentError(
@@ -277,6 +281,8 @@ class Layer:
         removed = {**REMOVED_EVERYWHERE, **cls.removed_arguments}
         if key in removed:
             fix = removed[key]
+        elif key in REGISTRY and "layer" in cls.arguments:  # TimeDistributed: {Dense: {...}}
+            fix = f"a wrapper takes its layer under `layer:` — `{cls.__name__}: {{layer: {{{key}: {{...}}}}}}`"
         else:
             guess = did_you_mean(key, names)
             fix = f"did you mean '{guess}'?" if guess else None

@@ -280,12 +280,13 @@ class RNN(Layer):
         """x·W for every step at once: (batch, time, gates·units)."""
         return input_shape[0] * input_shape[1] * (self.cell.gates * self.units)
 
-    def zeros_at_padding(self, asked: bool = False) -> bool:
-        """Whether padded steps output zeros (zero_output_for_mask, or Bidirectional asking for it), not the
-        previous output. Keras' unrolled loop ignores it and repeats the previous output all the same."""
-        return (asked or self.zero_output_for_mask) and not self.unroll
+    def zeros_at_padding(self, forced: bool | None = None) -> bool:
+        """Whether padded steps output zeros rather than the previous output: zero_output_for_mask, unless
+        Keras' Bidirectional forces it (to return_sequences, whatever the layer says). Keras' unrolled loop
+        ignores it and repeats the previous output all the same."""
+        return (self.zero_output_for_mask if forced is None else forced) and not self.unroll
 
-    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool = False, initial_state=None):
+    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool | None = None, initial_state=None):
         """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
         Masked steps keep the previous state and repeat the previous output (or give zeros)."""
         mask = real_steps(mask)

@@ -230,8 +230,9 @@ class Bidirectional(Layer):
         return self.layer.return_sequences
 
     def zeros_at_padding(self) -> bool:
-        """Keras' Bidirectional asks both directions for zeros at padded steps when it returns sequences."""
-        return self.layer.return_sequences and self.layer.zeros_at_padding(True) and self.backward.zeros_at_padding(True)
+        """Keras' Bidirectional sets both directions' zero_output_for_mask to return_sequences."""
+        forced = self.layer.return_sequences
+        return forced and self.layer.zeros_at_padding(forced) and self.backward.zeros_at_padding(forced)
 
     def uses_mask(self) -> bool:
         return True
