@@ -114,20 +114,25 @@ def nudged(x, where):
 
 
 def padding_ignored(layer, x, y, weights, mask, what: str = "the output") -> list[Claim]:
-    """Changing the padded values leaves the output as it was; changing the real ones moves it."""
+    """Changing the padded values leaves the output as it was; changing the real ones moves it. `layer` is a
+    layer, or its forward (x, weights, mask) when x is read in another layout."""
+    forward = layer if callable(layer) and not hasattr(layer, "forward") else layer.forward
     return [
         exactly_equal(f"changing the values at padded steps leaves {what} unchanged", y,
-                      layer.forward(nudged(x, ~mask), weights, mask), kind="mask.padding_ignored", backs=MASK),
-        some_differ("… while changing the real steps does change it", y, layer.forward(nudged(x, mask), weights, mask),
+                      forward(nudged(x, ~mask), weights, mask), kind="mask.padding_ignored", backs=MASK),
+        some_differ("… while changing the real steps does change it", y, forward(nudged(x, mask), weights, mask),
                     kind="mask.real_steps_count"),
     ]
 
 
 def padding_counts(layer, x, y, weights, mask, forward=None) -> list[Claim]:
-    """The mask stopped here (or was never given): the layer reads padded values like any others."""
-    moved = (forward or layer.forward)(nudged(x, ~mask), weights, mask)
-    return [some_differ("the mask stops here: changing the values at padded steps changes the output", y,
-                        moved[0] if isinstance(moved, list) else moved, kind="mask.stops_here")]
+    """The mask stopped here (or was never given): the layer reads padded values like any others — its
+    output is what it gives when no mask exists at all."""
+    unmasked = (forward or layer.forward)(x, weights, None)
+    unmasked = unmasked[0] if isinstance(unmasked, list) else unmasked
+    y = y[0] if isinstance(y, list) else y
+    return [exactly_equal("the mask stops here: padded steps are read as data (the output is the one without any "
+                          "mask)", unmasked, y, kind="mask.stops_here", backs=MASK)]
 
 
 # -- the claims every layer shares ----------------------------------------------------------------
@@ -161,6 +166,12 @@ def weights_used(layer_run) -> list[Claim]:
     given = layer_run.input if isinstance(layer_run.input, list) else [layer_run.input]
     if all(x.size and not np.any(x) for x in given):  # an input of zeros: a kernel has nothing to multiply
         return []
+    if all(np.issubdtype(x.dtype, np.floating) for x in given):  # an output no input can move (a softmax over
+        moved_input = layer_run.forward([x + 1 for x in given] if isinstance(layer_run.input, list)  # one unit)
+                                        else layer_run.input + 1, None, layer_run.mask)
+        moved_input = moved_input[0] if isinstance(moved_input, list) else moved_input
+        if moved_input.shape == before.shape and not count_differing(before, moved_input):
+            return []
     moved = 0
     idle = layer_run.layer.idle_weights(layer_run.input, layer_run.mask, **layer_run.extras)
     for j, weight in enumerate(weights):

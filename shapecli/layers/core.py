@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import reference
 from ..activations import ELEMENTWISE, activate
-from ..claims import WHY, Claim, exactly_equal, same_numbers, some_differ, spread
+from ..claims import WHY, Claim, exactly_equal, same_numbers
 from ..errors import ArgumentError, NumericProblem, ShapeMismatch, describe_value
 from ..lazy_numpy import np
 from ..ops import dot_last
@@ -245,12 +245,6 @@ class Embedding(Layer):
             found.append(exactly_equal("the mask it hands on is false exactly where the id is 0 (padding)",
                                        np.equal(x, 0), np.logical_not(handed_on), kind="Embedding.mask"))
         return found
-
-    def mask_claims(self, x, y, weights: list, mask) -> list:
-        """Its input is ids: the padded ones are changed to the next id rather than nudged."""
-        changed = np.where(spread(mask, x), x, (x.astype("int64") + 1) % self.input_dim)
-        return [some_differ("the mask stops here: changing the ids at padded steps changes the output", y,
-                            self.forward(changed, weights), kind="mask.stops_here")]
 
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         if len(input_shape) == 2:

@@ -99,7 +99,12 @@ class GlobalAveragePooling1D(GlobalPooling1D):
                              "count)", reference.masked_mean(steps, mask), self.pooled(y), kind="GlobalAveragePooling1D.mean")]
 
     def mask_claims(self, x, y, weights: list, mask) -> list:
-        return padding_ignored(self, x, y, weights, mask)
+        """The mask marks the steps it averages: on channels_first, the last axis (nudged there)."""
+        if not self.channels_first:
+            return padding_ignored(self, x, y, weights, mask)
+        def forward(z, w, m):
+            return self.forward(self.back(z), w, m)
+        return padding_ignored(forward, self.last(x), y, weights, mask)
 
     def pool(self, x, mask):
         if mask is None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 
-from rich import box
-from rich.console import Console, Group
-from rich.padding import Padding
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 
 from ..compare import Comparison, Contender, Part
 from ..shapes import format_shape
 from .errors import render_error
+from .fit import Column, fitted_table, wrapped
 from .json_output import explanation_to_dict
 
 DIFFERS = "bold yellow"
@@ -48,22 +46,18 @@ def _cell(entry: Contender, row: int, reference: Contender) -> Text:
     return Text("")
 
 
-def comparison_table(part: Part) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, show_lines=False)
-    table.add_column("#", justify="right", style="dim")
-    for entry in part.contenders:
-        table.add_column(entry.name, overflow="fold", ratio=1)
+def comparison_rows(part: Part) -> list[tuple]:
+    """("in" | "1" … | "out", one cell per stack)."""
     reference = part.contenders[0]
     inputs = []
     for entry in part.contenders:
         cell = Text()
         _line(cell, format_shape(entry.input_shape), entry.input_shape == reference.input_shape)
         inputs.append(cell)
-    table.add_row("in", *inputs)
+    rows = [("in", *inputs)]
     depth = max(len(entry.stack.layers) for entry in part.contenders)
     for row in range(depth):
-        table.add_row(str(row + 1), *(_cell(entry, row, reference) for entry in part.contenders))
-    table.add_section()
+        rows.append((str(row + 1), *(_cell(entry, row, reference) for entry in part.contenders)))
     totals = []
     ref = reference.explanation
     for entry in part.contenders:
@@ -76,8 +70,27 @@ def comparison_table(part: Part) -> Table:
         cell.append("\n")
         _line(cell, f"{e.total_params:,} params", entry is reference or (ref is not None and ref.total_params == e.total_params))
         totals.append(cell)
-    table.add_row("out", *totals)
-    return table
+    rows.append(("out", *totals))
+    return rows
+
+
+def render_part_stacks(part: Part, console: Console) -> None:
+    """The stacks side by side; one after the other when they do not fit side by side whole."""
+    rows = comparison_rows(part)
+    columns = [Column("#", right=True, style="dim")] + [Column(entry.name) for entry in part.contenders]
+    table = fitted_table(columns, rows, console)
+    if table is not None:
+        console.print(table)
+        return
+    for k, entry in enumerate(part.contenders, start=1):
+        console.print(Text(entry.name, style="bold"))
+        for row in rows:
+            cell = row[k]
+            if cell.plain:
+                lines = cell.split("\n")
+                console.print(Text.assemble(f"  {row[0]:>3}  ", lines[0]), soft_wrap=True)
+                for line in lines[1:]:
+                    console.print(Text.assemble("       ", line), soft_wrap=True)
 
 
 def render_comparison(comparison: Comparison, console: Console) -> None:
@@ -89,15 +102,16 @@ def render_comparison(comparison: Comparison, console: Console) -> None:
         if len(comparison.parts) > 1 or part.narrative:
             console.print(Text(f"{number}. {part.title}", style="bold underline"))
         if part.narrative:
-            console.print(Padding(Text(" ".join(part.narrative.split())), (0, 0, 1, 0)))
-        console.print(comparison_table(part))
+            console.print(Text(wrapped(part.narrative, console.width) + "\n"), soft_wrap=True)
+        render_part_stacks(part, console)
         for entry in part.contenders:
             if entry.error is not None:
                 console.print(Text(f"{entry.name}:", style="bold"))
                 render_error(entry.error, console)
         for proof in part.proofs:
             mark = {True: Text("✓ ", style="green"), False: Text("✗ ", style="bold red"), None: Text("· ")}[proof.ok]
-            console.print(Group(Text.assemble(mark, (proof.text, "bold")), Text("    " + proof.detail, style="dim")))
+            console.print(Text.assemble(mark, (wrapped(proof.text, console.width, "  ")[2:], "bold")), soft_wrap=True)
+            console.print(Text(wrapped(proof.detail, console.width, "    "), style="dim"), soft_wrap=True)
     proofs = [p for part in comparison.parts for p in part.proofs if p.ok is not None]
     failed = [p for p in proofs if not p.ok]
     if proofs:

@@ -6,12 +6,13 @@ from rich.console import Console
 from rich.text import Text
 
 from ..errors import StackError
+from .fit import wrapped
 
 
 def render_error(error: StackError, console: Console) -> None:
     out = Text()
     out.append("error", style="bold red")
-    out.append(f": {error.title}\n", style="bold")
+    out.append(wrapped(f": {error.title}", console.width - len("error"), "  ").lstrip() + "\n", style="bold")
     mark = error.mark
     if mark is not None:
         gutter = " " * len(str(mark.line))
@@ -35,5 +36,6 @@ def render_error(error: StackError, console: Console) -> None:
         if value:
             out.append(f"{pad} = ", style="blue")
             out.append(f"{label:>8}: ", style="bold")
-            out.append(f"{value}\n", style=style)
+            hang = " " * (len(pad) + 13)  # under the value, past `= label: `
+            out.append(wrapped(str(value), console.width, hang)[len(hang):] + "\n", style=style)
     console.print(out, end="", soft_wrap=True)
