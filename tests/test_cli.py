@@ -156,11 +156,15 @@ def test_explain_addition_json():
     assert data["total_params"] == 205324
     layers = data["layers"]
     for layer in layers:
-        assert set(layer) == {"index", "type", "title", "input_shape", "output_shape", "params", "note"}
+        assert set(layer) - {"params_formula", "see"} == {"index", "type", "title", "arguments", "input_shape",
+                                                           "output_shape", "params", "note"}
         assert isinstance(layer["note"], str) and layer["note"]
         for dims in (layer["input_shape"], layer["output_shape"]):
             assert dims[0] == "batch"
             assert all(type(d) is int for d in dims[1:])
+    assert layers[0]["params_formula"] == "4 gates × (12·128 + 128·128 + 128)"
+    assert layers[0]["see"] == "shapecli compare return-sequences"
+    assert layers[3]["arguments"] == {"layer": {"Dense": {"units": 12, "activation": None, "use_bias": True}}}
     assert [layer["index"] for layer in layers] == [1, 2, 3, 4, 5]
     assert [layer["type"] for layer in layers] == ["LSTM", "RepeatVector", "LSTM", "TimeDistributed", "Activation"]
     assert [layer["params"] for layer in layers] == [72192, 0, 131584, 1548, 0]

@@ -247,7 +247,7 @@ def test_explain_table_of_a_graph_names_what_each_layer_reads():
     out = CliRunner().invoke(cli, ["explain", "char-seq2seq-inference"], env=ENV).stdout
     assert "from" in out and "gives" in out and "shared (2)" in out
     assert "initial_state:" in out and "  decoder_state_input_h" in out
-    assert out.strip().endswith("total params 718,173")
+    assert "total params 718,173" in out
 
 
 # -- keras.Input as an entry ---------------------------------------------------------------------------

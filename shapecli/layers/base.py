@@ -325,6 +325,14 @@ class Layer:
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         raise NotImplementedError
 
+    def params_formula(self, input_shape: Shape) -> str | None:
+        """Where the parameter count comes from, when it is worth saying (`4 gates × (12·128 + …)`)."""
+        return None
+
+    def lesson(self, input_shape: Shape) -> str | None:
+        """The `shapecli compare` lesson about this layer, when there is one."""
+        return None
+
     def time_distributed_why(self, input_shape: Shape) -> str | None:
         """The sentence for TimeDistributed(this layer) on `input_shape`, when the layer has its own."""
         return None

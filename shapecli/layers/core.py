@@ -68,6 +68,9 @@ class Dense(Layer):
                                       TimeDistributed(layer=self).forward(x, weights), y, kind="Dense.time_distributed"))
         return found
 
+    def lesson(self, input_shape: Shape) -> str | None:
+        return "dense-vs-timedistributed" if len(input_shape) > 2 else None
+
     def time_distributed_why(self, input_shape: Shape) -> str:
         return (f"the same Dense {input_shape[-1]}→{self.units} is applied at {each_step(input_shape[1])} "
                 "(weights shared across time)")

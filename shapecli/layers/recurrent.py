@@ -13,7 +13,7 @@ from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last, sigmoid_, tanh_
+from ..ops import dot_last, project_steps, sigmoid_, tanh_
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
@@ -59,6 +59,25 @@ class Cell:
         """One step: (output h, new states) from this step's x·W + bias and the previous states."""
         raise NotImplementedError
 
+    def fast(self, weights: list, states: list):
+        """RNN.forward's in-place loop: (kernel, advance), or None to run `step` one step at a time.
+
+        Each step is one matrix product, [h | x | 1] · kernel: the kernel stacks the recurrent kernel, the
+        input kernel and the bias (`stacked`), rearranged and scaled once per call as `advance` wants them.
+        `advance(a, out)` does one step on preallocated buffers: `a` is this step's rows [h | x | 1], it writes
+        the new output into `out` and updates the other states (LSTM's c) in place in `states`."""
+        return None
+
+    def stacked(self, weights: list, bias=None, columns=None, scale=None):
+        """[recurrent kernel; input kernel; bias] as one (units + features + 1, width) kernel, so that
+        [h | x | 1] · it = h·U + x·W + b; its columns picked and scaled."""
+        recurrent, kernel = weights[1], weights[0]
+        bias = np.zeros((1, recurrent.shape[1]), recurrent.dtype) if bias is None else bias[None]
+        stacked = np.concatenate([recurrent, kernel, bias])
+        if columns is not None:
+            stacked = stacked[:, columns]
+        return stacked if scale is None else stacked * scale
+
     def activation(self, x):
         return activate(self.layer.activation, x)
 
@@ -88,6 +107,18 @@ class SimpleRNNCell(Cell):
         h = tanh_(z) if self.layer.activation == "tanh" else self.activation(z)
         return h, [h]
 
+    def fast(self, weights: list, states: list):
+        if self.layer.activation != "tanh":
+            return None
+        kernel = self.stacked(weights, self.input_bias(weights))
+        matmul, tanh = np.matmul, np.tanh
+
+        def advance(a, out):
+            matmul(a, kernel, out)
+            tanh(out, out)
+
+        return kernel, advance
+
 
 class LSTMCell(Cell):
     gates = 4  # Keras order of the kernel columns: input, forget, cell, output
@@ -116,6 +147,37 @@ class LSTMCell(Cell):
         c += i * g
         h = o * (tanh_(c.copy()) if self.keras_defaults else self.activation(c))
         return h, [h, c]
+
+    def fast(self, weights: list, states: list):
+        """Columns reordered to i, f, o, c (the three sigmoid gates side by side) and the gates' columns negated,
+        once per call: one exp pass then gives e^(−z) for all three, and sigmoid(z) = 1 / (1 + e^(−z))."""
+        if not self.keras_defaults:
+            return None
+        u = self.units
+        columns = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]
+        scale = np.ones(4 * u, weights[1].dtype)
+        scale[:3 * u] = -1
+        kernel = self.stacked(weights, self.input_bias(weights), columns, scale)
+        c = states[1]
+        z = np.empty((c.shape[0], 4 * u), c.dtype)
+        ic = np.empty_like(c)
+        gates, i, f, o, candidate = z[:, :3 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+        matmul, add, multiply, exp, reciprocal, tanh = np.matmul, np.add, np.multiply, np.exp, np.reciprocal, np.tanh
+        one = c.dtype.type(1)
+
+        def advance(a, out):
+            matmul(a, kernel, z)
+            exp(gates, gates)
+            add(gates, one, gates)
+            reciprocal(gates, gates)  # i, f, o
+            tanh(candidate, candidate)
+            multiply(c, f, c)
+            multiply(i, candidate, ic)
+            add(c, ic, c)
+            tanh(c, ic)
+            multiply(o, ic, out)
+
+        return kernel, advance
 
 
 class GRUCell(Cell):
@@ -147,6 +209,58 @@ class GRUCell(Cell):
             candidate = activation(xw[:, 2 * u:] + (r * h) @ U[:, 2 * u:])
         h = z * h + (1 - z) * candidate
         return h, [h]
+
+    def fast(self, weights: list, states: list):
+        """The update and reset gates' columns negated: one exp pass gives e^(−z) for both. With reset_after
+        the product is one block wider, [h | x | 1] · [[U_zr, U_h, 0], [W_zr, 0, W_h], [b_zr + b'_zr, b'_h, b_h]]:
+        the recurrent part of the candidate (h·U_h + b'_h, which r multiplies) comes apart from its input part.
+        Without, the candidate's recurrent part is its own product, (r·h)·U_h."""
+        if not self.keras_defaults:
+            return None
+        u, reset_after = self.units, self.layer.reset_after
+        recurrent, kernel, dtype = weights[1], weights[0], weights[1].dtype
+        bias = self.input_bias(weights)
+        bias = np.zeros(3 * u, dtype) if bias is None else bias
+        width = 4 * u if reset_after else 3 * u
+        stacked = np.zeros((u + kernel.shape[0] + 1, width), dtype)
+        stacked[:u, :2 * u] = recurrent[:, :2 * u]
+        stacked[u:-1, :2 * u] = kernel[:, :2 * u]
+        stacked[-1, :2 * u] = bias[:2 * u]
+        stacked[u:-1, width - u:] = kernel[:, 2 * u:]
+        stacked[-1, width - u:] = bias[2 * u:]
+        if reset_after:
+            stacked[:u, 2 * u:3 * u] = recurrent[:, 2 * u:]
+            if self.layer.use_bias:
+                stacked[-1, :3 * u] += weights[2][1]
+        else:
+            candidate_kernel = np.ascontiguousarray(recurrent[:, 2 * u:])
+        stacked[:, :2 * u] *= -1
+        h0 = states[0]
+        z = np.empty((h0.shape[0], width), h0.dtype)
+        gates, update, reset, inner, candidate = z[:, :2 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, -u:]
+        scratch = np.empty_like(h0)
+        matmul, add, subtract, multiply, exp, reciprocal, tanh = (
+            np.matmul, np.add, np.subtract, np.multiply, np.exp, np.reciprocal, np.tanh)
+        one = h0.dtype.type(1)
+
+        def advance(a, out):
+            matmul(a, stacked, z)
+            exp(gates, gates)
+            add(gates, one, gates)
+            reciprocal(gates, gates)  # update, reset
+            h = a[:, :u]
+            if reset_after:
+                multiply(inner, reset, inner)
+                add(candidate, inner, candidate)
+            else:
+                multiply(reset, h, scratch)
+                add(candidate, matmul(scratch, candidate_kernel, out), candidate)
+            tanh(candidate, candidate)
+            subtract(h, candidate, out)  # z·h + (1 − z)·candidate = candidate + z·(h − candidate)
+            multiply(out, update, out)
+            add(out, candidate, out)
+
+        return stacked, advance
 
 
 RECURRENT_ARGUMENTS = {
@@ -229,6 +343,15 @@ class RNN(Layer):
                     expected=wanted, found=f"{name} {format_shape(shape)}",
                     fix=f"give {self.keras_name} as many units as the states are wide, or start from states that wide")
 
+    def params_formula(self, input_shape: Shape) -> str:
+        n_in, u, gates = self.input_features(input_shape), self.units, self.cell.gates
+        bias = f" + {2 * u}" if getattr(self, "reset_after", False) and self.use_bias else f" + {u}" if self.use_bias else ""
+        per_gate = f"{n_in}·{u} + {u}·{u}{bias}"
+        return f"{gates} gate{'s' if gates > 1 else ''} × ({per_gate})" if gates > 1 else per_gate
+
+    def lesson(self, input_shape: Shape) -> str | None:
+        return "return-state" if self.return_state else "return-sequences"
+
     def list_output_names(self) -> str:
         return "[output, " + ", ".join(self.cell.state_names) + "]"
 
@@ -294,24 +417,68 @@ class RNN(Layer):
             x = x[:, ::-1]
             mask = None if mask is None else mask[:, ::-1]
         batch, steps = x.shape[0], x.shape[1]
+        states = self.cell.initial_states(batch, x.dtype) if initial_state is None else [s.copy() for s in initial_state]
+        last = np.zeros((batch, self.units), x.dtype) if self.unroll else states[0].copy()  # before a real step
+        zeros = self.zeros_at_padding(zero_output_for_mask)
+        same_dtype = all(a.dtype == x.dtype for a in [*weights, *states]) and x.dtype.kind == "f"
+        fast = self.cell.fast(weights, states) if same_dtype else None
+        if fast is not None:
+            output, states = self.run_in_place(x, mask, zeros, states, last, *fast)
+            return [output, *states] if self.return_state else output
         xw = dot_last(x.transpose(1, 0, 2), weights[0])  # time-major: xw[t] is one contiguous block
         bias = self.cell.input_bias(weights)
         if bias is not None:
             xw += bias
-        states = self.cell.initial_states(batch, x.dtype) if initial_state is None else [s.copy() for s in initial_state]
-        last = np.zeros((batch, self.units), x.dtype) if self.unroll else states[0].copy()  # before a real step
         outputs = np.empty((batch, steps, self.units), x.dtype) if self.return_sequences else None
         for t in range(steps):
             h, new_states = self.cell.step(xw[t], states, weights)
             if mask is not None:
                 keep = mask[:, t, None]
                 new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
-                h = np.where(keep, h, 0 if self.zeros_at_padding(zero_output_for_mask) else last)
+                h = np.where(keep, h, 0 if zeros else last)
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
         output = outputs if self.return_sequences else last
         return [output, *states] if self.return_state else output
+
+    def run_in_place(self, x, mask, zeros: bool, states: list, last, kernel, advance) -> tuple:
+        """The loop of `forward` on preallocated buffers (the cell's `fast`). One (time + 1, batch, units +
+        features + 1) array holds every step's rows [h | x | 1]: step t reads rows t and writes its output
+        straight into the h part of rows t + 1, so no step copies anything. A step with padding runs on
+        scratch copies and keeps the old states where the mask says so."""
+        batch, steps, features = x.shape
+        u = self.units
+        rows = np.empty((steps + 1, batch, u + features + 1), x.dtype)
+        rows[0, :, :u] = states[0]
+        rows[:steps, :, u:-1] = x.transpose(1, 0, 2)
+        rows[:, :, -1] = 1
+        rows[steps, :, u:-1] = 0
+        kept = states[1:]
+        if mask is None:
+            for t in range(steps):
+                advance(rows[t], rows[t + 1, :, :u])
+            h = rows[steps, :, :u].copy()
+            if self.return_sequences:
+                return np.ascontiguousarray(rows[1:, :, :u].transpose(1, 0, 2)), [h, *kept]
+            return (h if steps else last), [h, *kept]
+        outputs = np.empty((batch, steps, u), x.dtype) if self.return_sequences else None
+        for t, real in enumerate(mask.all(axis=0).tolist()):
+            h, new = rows[t, :, :u], rows[t + 1, :, :u]
+            if real:
+                advance(rows[t], new)
+                last = new
+            else:
+                keep = mask[:, t, None]
+                before = [s.copy() for s in kept]
+                advance(rows[t], new)
+                for s, old in zip(kept, before):
+                    np.copyto(s, old, where=~keep)
+                last = np.where(keep, new, 0 if zeros else last)
+                np.copyto(new, h, where=~keep)
+            if outputs is not None:
+                outputs[:, t] = last
+        return (outputs if outputs is not None else last.copy()), [rows[steps, :, :u].copy(), *kept]
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return [small_weight(shape, rng) if name == "bias" else kernel_weight(shape, rng)

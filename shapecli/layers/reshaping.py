@@ -189,5 +189,8 @@ class RepeatVector(Layer):
         return [exactly_equal(f"all {self.n} steps equal the input vector", np.broadcast_to(x[:, None, :], y.shape), y,
                               kind="RepeatVector.copies")]
 
+    def lesson(self, input_shape: Shape) -> str | None:
+        return "repeatvector"
+
     def why(self, input_shape: Shape, output_shape: Shape) -> str:
         return f"copies the {format_shape(input_shape)} vector to {self.n} time steps, so a decoder gets one input per output step"

@@ -99,6 +99,10 @@ class TimeDistributed(Layer):
     def mask_claims(self, x, y, weights: list, mask) -> list:
         return padding_ignored(self, x, y, weights, mask) if self.step_mask(mask) is not None else []
 
+    def lesson(self, input_shape: Shape) -> str | None:
+        return "dense-vs-timedistributed" if self.layer.keras_name in ("Dense", "Flatten", "Conv1D",
+                                                                         "GlobalAveragePooling1D") else None
+
     def draw_weights(self, input_shape: Shape, rng) -> list:
         return self.layer.draw_weights(self.step_shape(input_shape), rng)
 
@@ -209,6 +213,12 @@ class Bidirectional(Layer):
         else:
             merged = forward
         return [merged, *states, *backward_states] if self.layer.return_state else merged
+
+    def params_formula(self, input_shape: Shape) -> str:
+        return f"forward {self.layer.params_formula(input_shape)} + backward {self.backward.params_formula(input_shape)}"
+
+    def lesson(self, input_shape: Shape) -> str | None:
+        return "bidirectional-merge-modes"
 
     def outputs_and_states(self, given) -> tuple:
         """A direction's output, and its final states when it returns them (return_state)."""

@@ -10,15 +10,40 @@ from ..shapes import shape_to_json
 
 def layer_record(step: Step) -> dict:
     """A layer's fields, the same in every `--json` (explain's, compare's, and run's before its own)."""
-    return {
+    record = {
         "index": step.index,
         "type": step.layer.keras_name,
         "title": step.layer.title(),
+        "arguments": arguments(step.layer),
         "input_shape": shape_to_json(step.input_shape),
         "output_shape": shape_to_json(step.output_shape),
         "params": step.params,
         "note": step.note,
     }
+    formula, lesson = step.layer.params_formula(step.input_shape), step.layer.lesson(step.input_shape)
+    if formula:
+        record["params_formula"] = formula
+    if lesson:
+        record["see"] = f"shapecli compare {lesson}"
+    return record
+
+
+def arguments(layer) -> dict:
+    """The layer's arguments as a stack file writes them (a wrapped layer as {Name: {arguments}})."""
+    found = {}
+    for key, value in layer.config().items():
+        if not layer.arguments[key].shown:  # initializers, regularizers …: accepted, change nothing
+            continue
+        if hasattr(value, "keras_name"):
+            value = {value.keras_name: arguments(value)}
+        if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+            found[key] = value
+    return found
+
+
+def weights_record(step: Step) -> list[dict]:
+    """The weights as Keras' get_weights() lists them."""
+    return [{"name": name, "shape": list(shape)} for name, shape in step.layer.weight_shapes(step.input_shape)]
 
 
 def graph_to_dict(explanation: Explanation) -> dict:

@@ -29,6 +29,14 @@ def weights_text(step: Step) -> str:
 GRAPH_COLUMNS = ("#", "layer", "from", "gives", "params", "why")
 
 
+def why_text(step: Step) -> str:
+    """The sentence, then where the parameters come from and the lesson about the layer, when there are."""
+    formula = step.layer.params_formula(step.input_shape) if step.shared_with is None else None
+    lesson = step.layer.lesson(step.input_shape)
+    return "\n".join([step.note] + [f"params: {step.params:,} = {formula}"] * bool(formula)
+                     + [f"see: shapecli compare {lesson}"] * bool(lesson))
+
+
 def _cells(step: Step, with_weights: bool = False, graph: bool = False) -> tuple[str, ...]:
     if graph:  # the tensors it reads, and each tensor it makes with its shape
         shapes = step.output_shape if isinstance(step.output_shape, list) else [step.output_shape]
@@ -36,10 +44,10 @@ def _cells(step: Step, with_weights: bool = False, graph: bool = False) -> tuple
         cells = (str(step.index), f"{step.layer.name}\n{step.layer.title()}",
                  "\n".join(step.inputs + ["initial_state:"] * bool(step.states) + [f"  {s}" for s in step.states]),
                  "\n".join(f"{name} {format_shape(shape)}" for name, shape in zip(step.outputs, shapes)),
-                 params, step.note)
+                 params, why_text(step))
     else:
         cells = (str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
-                 f"{step.params:,}", step.note)
+                 f"{step.params:,}", why_text(step))
     return (*cells[:5], weights_text(step), cells[5]) if with_weights else cells
 
 
@@ -69,6 +77,8 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
         console.print(total)
     else:
         console.print(Text.assemble(("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ", total))
+    console.print(Text("(Keras' model.summary() writes the batch axis as None: (None, 4, 12) is (batch, 4, 12) here)",
+                       style="dim"))
     for step in explanation.steps:
         for note in step.notes:
             console.print(Text.assemble(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}"))
@@ -104,11 +114,11 @@ def _render_block(cells: dict[str, str], console: Console) -> None:
     console.print(Text(joined(flow + [f"· {cells['params']} params"], width, indent, sep=" ")), soft_wrap=True)
     if "weights" in cells and cells["weights"]:
         console.print(Text(joined(cells["weights"].split("\n"), width, indent), style="dim"), soft_wrap=True)
-    console.print(Text(wrapped(cells["why"], width, indent)), soft_wrap=True)
+    console.print(Text("\n".join(wrapped(line, width, indent) for line in cells["why"].split("\n"))), soft_wrap=True)
 
 
 def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
-    rows = [tuple(cell.replace("\n", ", ") for cell in row) for row in rows]
+    rows = [tuple(cell.replace("\n", ", ") for cell in row[:-1]) + (row[-1].split("\n")[0],) for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
 
     def line(cells: tuple[str, ...]) -> str:
