@@ -914,3 +914,8 @@ def test_a_nul_byte_is_located_by_line_and_column():
     error = error_of("input_shape: [7, 12]\nlayers:\n  - Dense: {units: 3\x00}\n")
     assert (error.mark.line, error.mark.column) == (3, 21)
     assert error.found == "'\\x00' (code 0x0000)"
+
+
+def test_an_activation_given_as_a_list_is_an_error_not_a_traceback():
+    error = error_of("input_shape: [3]\nlayers:\n  - Dense: {units: 2, activation: [relu]}\n")
+    assert error.exit_code == EXIT_UNREADABLE and error.title == "Dense: `activation` must be an activation name"

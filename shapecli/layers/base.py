@@ -109,7 +109,7 @@ def boolean(value: Any, name: str, ctx: Context) -> bool:
 def activation(value: Any, name: str, ctx: Context) -> str | None:
     if value is None:
         return None
-    if value in NOT_LAYER_ACTIVATIONS:
+    if isinstance(value, str) and value in NOT_LAYER_ACTIVATIONS:
         raise ArgumentError(name, f"activation {value!r} cannot be a layer's activation here",
                             expected="an activation that keeps the shape and needs no arguments, e.g. relu, tanh, softmax",
                             found=value, fix=NOT_LAYER_ACTIVATIONS[value])
