@@ -11,11 +11,48 @@ from .errors import StackError
 from .render.console import make_console
 
 
-def _fail(error: StackError) -> None:
+def _fail(error: StackError, stack=None) -> None:
     from .render.errors import render_error
 
+    if stack is not None:
+        from .pyreader import with_findings
+
+        error = with_findings(error, stack)
     render_error(error, make_console(stderr=True))
     sys.exit(error.exit_code)
+
+
+MODEL_OPTION = click.option(
+    "--model", "model_name", metavar="NAME",
+    help="For a Keras script (.py) that builds several models: the variable that holds the one to read.")
+
+
+def _from_script(stack) -> bool:
+    return getattr(stack, "source", None) == "python"
+
+
+def _print_findings(findings: list[dict], path: str, console) -> None:
+    """The lints about a Keras script, before the table: level, place, message, and the fix."""
+    from rich.text import Text
+
+    styles = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
+    for found in findings:
+        where = f"{path}:{found['line']}:{found['column']}: " if found.get("line") else f"{path}: "
+        line = Text.assemble((found["level"], styles.get(found["level"], "bold")), ": ", (where, "blue"),
+                             found["message"])
+        if found.get("fix"):
+            line.append(f"\n    help: {found['fix']}", style="cyan")
+        console.print(line, soft_wrap=True)
+    if findings:
+        console.print()
+
+
+def _with_findings_json(text: str, findings: list[dict]) -> str:
+    import json
+
+    data = json.loads(text)
+    data["findings"] = findings
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,28 +66,54 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @click.option("--weights", "with_weights", is_flag=True,
               help="Also list each layer's weights, as Keras' get_weights() gives them.")
-def explain(stack: str | None, as_json: bool, with_weights: bool) -> None:
+@click.option("--as", "as_code", type=click.Choice(["keras"]),
+              help="Print the Keras 3 code that builds the model, instead of the table.")
+@MODEL_OPTION
+def explain(stack: str | None, as_json: bool, with_weights: bool, as_code: str | None,
+            model_name: str | None) -> None:
     """Explain STACK layer by layer: shapes, parameter counts, and why.
 
-    STACK is a YAML stack file, `-` for standard input, or the name of a bundled
-    scenario (see `shapecli scenarios`). Without STACK: the addition encoder-decoder.
+    STACK is a YAML stack file, a Keras script (.py, read without running it), `-`
+    for standard input, or the name of a bundled scenario (see `shapecli scenarios`).
+    Without STACK: the addition encoder-decoder.
     """
     from .engine import explain as explain_stack
     from .scenarios import load_stack
 
+    if as_code and (as_json or with_weights):
+        raise click.UsageError(f"--as {as_code} prints code: it cannot be combined with "
+                               + ("--json" if as_json else "--weights"))
+    stack_file = None
     try:
-        explanation = explain_stack(load_stack(stack))
+        stack_file = load_stack(stack, model=model_name)
+        explanation = explain_stack(stack_file)
+        if as_code:
+            from .to_keras import to_keras
+
+            code = to_keras(explanation)
     except StackError as error:
-        _fail(error)
-    if as_json:
+        _fail(error, stack_file)
+    findings = []
+    if _from_script(stack_file):
+        from .pyreader import all_findings
+
+        findings = all_findings(stack_file, explanation)
+    if as_code:
+        from .render.console import write_raw
+
+        write_raw(make_console(), code)
+    elif as_json:
         from .render.console import write_raw
         from .render.json_output import explanation_to_json
 
-        write_raw(make_console(), explanation_to_json(explanation) + "\n")
+        text = explanation_to_json(explanation)
+        write_raw(make_console(), (_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.table import render_explanation
 
-        render_explanation(explanation, make_console(), with_weights)
+        console = make_console()
+        _print_findings(findings, stack_file.path, console)
+        render_explanation(explanation, console, with_weights)
 
 
 @cli.command()
@@ -64,8 +127,9 @@ def explain(stack: str | None, as_json: bool, with_weights: bool) -> None:
               help="Write input, output, every layer's output and weights to an .npz file.")
 @click.option("--max-memory", default="1GiB", show_default=True, help="Refuse to run above this estimate.")
 @click.option("--json", "as_json", is_flag=True, help="Print the claims as JSON.")
+@MODEL_OPTION
 def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dump_path: str | None,
-        max_memory: str, as_json: bool) -> None:
+        max_memory: str, as_json: bool, model_name: str | None) -> None:
     """Run STACK on random data and check every claim `explain` makes.
 
     Every printed shape is compared with the array actually produced, and every
@@ -75,23 +139,32 @@ def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dum
     from .numeric import parse_binding, parse_memory, run_stack, write_dump
     from .scenarios import load_stack
 
+    stack_file = None
     try:
         bind = dict(parse_binding(text) for text in binds)
-        result = run_stack(load_stack(stack), bind=bind, seed=seed, max_memory=parse_memory(max_memory))
+        stack_file = load_stack(stack, model=model_name)
+        result = run_stack(stack_file, bind=bind, seed=seed, max_memory=parse_memory(max_memory))
         if dump_path:
             write_dump(result, dump_path)
     except StackError as error:
-        _fail(error)
+        _fail(error, stack_file)
     claims = check_run(result)
     console = make_console()
+    findings = []
+    if _from_script(stack_file):
+        from .pyreader import all_findings
+
+        findings = all_findings(stack_file, result.explanation)
     if as_json:
         from .render.claims_table import claims_to_json
         from .render.console import write_raw
 
-        write_raw(console, claims_to_json(result, claims) + "\n")
+        text = claims_to_json(result, claims)
+        write_raw(console, (_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.claims_table import render_claims
 
+        _print_findings(findings, stack_file.path, console)
         render_claims(result, claims, console)
         if dump_path:
             console.print(f"wrote {dump_path}")
@@ -140,6 +213,42 @@ def _list_lessons() -> None:
     render_listing("lesson", "what it settles", [(name, lesson_summary(name)) for name in lesson_names()],
                    "run one with: shapecli compare NAME; compare your own stacks with: shapecli compare A.yaml B.yaml",
                    make_console())
+
+
+@cli.command()
+@click.argument("stack", required=False)
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the diagram as a standalone SVG file.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write a self-contained HTML page: the diagram (inline SVG) and the explain table.")
+def diagram(stack: str | None, svg_path: str | None, html_path: str | None) -> None:
+    """Draw STACK unrolled in time: one column per step, one band per layer.
+
+    Time runs left to right, the input at the bottom; each band shows what the
+    layer does to the steps, and each tensor's shape is written beside it.
+    STACK is as for `explain`. With --svg or --html the picture goes to the
+    file instead of the screen.
+    """
+    from .engine import explain as explain_stack
+    from .render.diagram import diagram_html, diagram_svg, render_diagram
+    from .scenarios import load_stack
+
+    try:
+        explanation = explain_stack(load_stack(stack))
+    except StackError as error:
+        _fail(error)
+    console = make_console()
+    if not svg_path and not html_path:
+        render_diagram(explanation, console)
+        return
+    for path, write in ((svg_path, diagram_svg), (html_path, diagram_html)):
+        if path:
+            try:
+                with open(path, "w", encoding="utf-8") as out:
+                    out.write(write(explanation))
+            except OSError as problem:
+                raise click.FileError(path, hint=problem.strerror) from None
+            console.print(f"wrote {path}")
 
 
 @cli.command()

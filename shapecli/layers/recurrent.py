@@ -68,15 +68,24 @@ class Cell:
         the new output into `out` and updates the other states (LSTM's c) in place in `states`."""
         return None
 
-    def stacked(self, weights: list, bias=None, columns=None, scale=None):
+    def stacked(self, weights: list, bias=None, blocks=None):
         """[recurrent kernel; input kernel; bias] as one (units + features + 1, width) kernel, so that
-        [h | x | 1] · it = h·U + x·W + b; its columns picked and scaled."""
+        [h | x | 1] · it = h·U + x·W + b (a zero bias row without bias). `blocks` rearranges the units-wide
+        blocks of columns: (source block, negated) for each block of the result. Built in place: no copy of
+        the weights but the result."""
         recurrent, kernel = weights[1], weights[0]
-        bias = np.zeros((1, recurrent.shape[1]), recurrent.dtype) if bias is None else bias[None]
-        stacked = np.concatenate([recurrent, kernel, bias])
-        if columns is not None:
-            stacked = stacked[:, columns]
-        return stacked if scale is None else stacked * scale
+        u = self.units
+        parts = (recurrent, kernel, np.zeros((1, recurrent.shape[1]), recurrent.dtype) if bias is None else bias[None])
+        if blocks is None:
+            return np.concatenate(parts)
+        stacked = np.empty((u + kernel.shape[0] + 1, len(blocks) * u), recurrent.dtype)
+        top = 0
+        for part in parts:
+            for k, (source, negated) in enumerate(blocks):
+                (np.negative if negated else np.positive)(part[:, source * u:(source + 1) * u],
+                                                           out=stacked[top:top + part.shape[0], k * u:(k + 1) * u])
+            top += part.shape[0]
+        return stacked
 
     def activation(self, x):
         return activate(self.layer.activation, x)
@@ -150,32 +159,27 @@ class LSTMCell(Cell):
 
     def fast(self, weights: list, states: list):
         """Columns reordered to i, f, o, c (the three sigmoid gates side by side) and the gates' columns negated,
-        once per call: one exp pass then gives e^(−z) for all three, and sigmoid(z) = 1 / (1 + e^(−z))."""
+        once per call: one exp pass then gives e^(−z) for all three, and a gate times v is v / (1 + e^(−z))."""
         if not self.keras_defaults:
             return None
         u = self.units
-        columns = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]
-        scale = np.ones(4 * u, weights[1].dtype)
-        scale[:3 * u] = -1
-        kernel = self.stacked(weights, self.input_bias(weights), columns, scale)
+        kernel = self.stacked(weights, self.input_bias(weights), [(0, True), (1, True), (3, True), (2, False)])
         c = states[1]
         z = np.empty((c.shape[0], 4 * u), c.dtype)
-        ic = np.empty_like(c)
         gates, i, f, o, candidate = z[:, :3 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
-        matmul, add, multiply, exp, reciprocal, tanh = np.matmul, np.add, np.multiply, np.exp, np.reciprocal, np.tanh
+        matmul, add, divide, exp, tanh = np.matmul, np.add, np.divide, np.exp, np.tanh
         one = c.dtype.type(1)
 
         def advance(a, out):
             matmul(a, kernel, z)
             exp(gates, gates)
-            add(gates, one, gates)
-            reciprocal(gates, gates)  # i, f, o
+            add(gates, one, gates)  # 1 + e^(−z) = 1 / sigmoid(z): dividing by it below multiplies by the gate
             tanh(candidate, candidate)
-            multiply(c, f, c)
-            multiply(i, candidate, ic)
-            add(c, ic, c)
-            tanh(c, ic)
-            multiply(o, ic, out)
+            divide(c, f, c)
+            divide(candidate, i, candidate)
+            add(c, candidate, c)
+            tanh(c, candidate)
+            divide(candidate, o, out)
 
         return kernel, advance
 
@@ -211,53 +215,58 @@ class GRUCell(Cell):
         return h, [h]
 
     def fast(self, weights: list, states: list):
-        """The update and reset gates' columns negated: one exp pass gives e^(−z) for both. With reset_after
-        the product is one block wider, [h | x | 1] · [[U_zr, U_h, 0], [W_zr, 0, W_h], [b_zr + b'_zr, b'_h, b_h]]:
-        the recurrent part of the candidate (h·U_h + b'_h, which r multiplies) comes apart from its input part.
-        Without, the candidate's recurrent part is its own product, (r·h)·U_h."""
+        """The update and reset gates' columns negated: one exp pass gives e^(−z) for both, and a gate times v
+        is v / (1 + e^(−z)). With reset_after, [h | x | 1] · [[U_z, U_r, U_h], [W_z, W_r, 0], [b_z + b'_z,
+        b_r + b'_r, b'_h]] gives both gates and the recurrent part of the candidate (which r multiplies), and
+        a second, thin product [x | 1] · [W_h; b_h] its input part. Without, the gates come from [h | x | 1]
+        and the candidate from [r·h | x | 1]."""
         if not self.keras_defaults:
             return None
         u, reset_after = self.units, self.layer.reset_after
-        recurrent, kernel, dtype = weights[1], weights[0], weights[1].dtype
+        recurrent, kernel = weights[1], weights[0]
         bias = self.input_bias(weights)
-        bias = np.zeros(3 * u, dtype) if bias is None else bias
-        width = 4 * u if reset_after else 3 * u
-        stacked = np.zeros((u + kernel.shape[0] + 1, width), dtype)
-        stacked[:u, :2 * u] = recurrent[:, :2 * u]
-        stacked[u:-1, :2 * u] = kernel[:, :2 * u]
-        stacked[-1, :2 * u] = bias[:2 * u]
-        stacked[u:-1, width - u:] = kernel[:, 2 * u:]
-        stacked[-1, width - u:] = bias[2 * u:]
+        bias = np.zeros(3 * u, kernel.dtype) if bias is None else bias
+        if reset_after and self.layer.use_bias:
+            bias = np.concatenate([bias[:2 * u] + weights[2][1][:2 * u], weights[2][1][2 * u:], bias[2 * u:]])
+        elif reset_after:
+            bias = np.concatenate([bias, bias[2 * u:]])
+        stacked = np.concatenate([recurrent, kernel, bias[None, :3 * u]])
         if reset_after:
-            stacked[:u, 2 * u:3 * u] = recurrent[:, 2 * u:]
-            if self.layer.use_bias:
-                stacked[-1, :3 * u] += weights[2][1]
+            stacked[u:-1, 2 * u:] = 0
         else:
-            candidate_kernel = np.ascontiguousarray(recurrent[:, 2 * u:])
+            stacked = stacked[:, :2 * u].copy()
         stacked[:, :2 * u] *= -1
+        candidate_kernel = np.concatenate([kernel[:, 2 * u:], bias[None, -u:]])
+        if not reset_after:
+            candidate_kernel = np.concatenate([recurrent[:, 2 * u:], candidate_kernel])
         h0 = states[0]
-        z = np.empty((h0.shape[0], width), h0.dtype)
-        gates, update, reset, inner, candidate = z[:, :2 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, -u:]
-        scratch = np.empty_like(h0)
-        matmul, add, subtract, multiply, exp, reciprocal, tanh = (
-            np.matmul, np.add, np.subtract, np.multiply, np.exp, np.reciprocal, np.tanh)
+        z = np.empty((h0.shape[0], 3 * u), h0.dtype)
+        gates, update, reset, inner = z[:, :2 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:]
+        candidate = np.empty_like(h0)
+        rows = None if reset_after else np.empty((h0.shape[0], u + kernel.shape[0] + 1), h0.dtype)  # [r·h | x | 1]
+        matmul, add, subtract, divide, exp, tanh, copyto = (
+            np.matmul, np.add, np.subtract, np.divide, np.exp, np.tanh, np.copyto)
         one = h0.dtype.type(1)
 
         def advance(a, out):
-            matmul(a, stacked, z)
-            exp(gates, gates)
-            add(gates, one, gates)
-            reciprocal(gates, gates)  # update, reset
             h = a[:, :u]
             if reset_after:
-                multiply(inner, reset, inner)
+                matmul(a, stacked, z)
+                matmul(a[:, u:], candidate_kernel, candidate)
+            else:
+                matmul(a, stacked, gates)
+            exp(gates, gates)
+            add(gates, one, gates)  # 1 + e^(−z) = 1 / sigmoid(z): dividing by it multiplies by the gate
+            if reset_after:
+                divide(inner, reset, inner)
                 add(candidate, inner, candidate)
             else:
-                multiply(reset, h, scratch)
-                add(candidate, matmul(scratch, candidate_kernel, out), candidate)
+                divide(h, reset, rows[:, :u])
+                copyto(rows[:, u:], a[:, u:])
+                matmul(rows, candidate_kernel, candidate)
             tanh(candidate, candidate)
             subtract(h, candidate, out)  # z·h + (1 − z)·candidate = candidate + z·(h − candidate)
-            multiply(out, update, out)
+            divide(out, update, out)
             add(out, candidate, out)
 
         return stacked, advance
@@ -456,8 +465,8 @@ class RNN(Layer):
         rows[steps, :, u:-1] = 0
         kept = states[1:]
         if mask is None:
-            for t in range(steps):
-                advance(rows[t], rows[t + 1, :, :u])
+            for a, out in zip(rows[:-1], rows[1:, :, :u]):
+                advance(a, out)
             h = rows[steps, :, :u].copy()
             if self.return_sequences:
                 return np.ascontiguousarray(rows[1:, :, :u].transpose(1, 0, 2)), [h, *kept]
