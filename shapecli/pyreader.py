@@ -1882,20 +1882,9 @@ def read_python(text: str, path: str, model: str | None = None) -> StackFile:
 
 
 def read_python_file(path: str, model: str | None = None) -> StackFile:
-    from .stackfile import MAX_FILE_BYTES, too_large
+    from .stackfile import read_text_file
 
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise too_large(path, len(raw))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise unreadable(f"{path} is not UTF-8 text", expected="a Python script",
-                         found=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
+    text = read_text_file(path, "a Python script")
     return read_python(text, path, model)
 
 

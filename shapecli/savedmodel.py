@@ -42,7 +42,8 @@ from .layers import REGISTRY
 from .layers.base import accepted
 from .layers.base import activation as activation_argument
 from .stackfile import (
-    MAX_FILE_BYTES, SYMBOL_NAME, TOP_LEVEL_KEYS, Item, LayerEntry, StackFile, read_stack_text, too_large,
+    MAX_FILE_BYTES, SYMBOL_NAME, TOP_LEVEL_KEYS, Item, LayerEntry, StackFile, decode_text, read_stack_text,
+    read_text_file, too_large,
 )
 
 SAVED_MODEL_SUFFIXES = (".keras", ".json")
@@ -98,25 +99,11 @@ def _describe_start(head: bytes) -> str:
 
 
 def _read_json_file(path: str) -> str:
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise too_large(path, size)
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise too_large(path, len(raw))
-    return _decode(raw, path)
+    return read_text_file(path, "a Keras model config: JSON text")
 
 
 def _decode(raw: bytes, where: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise unreadable(f"{where} is not UTF-8 text", expected="a Keras model config: JSON text",
-                         found=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
+    return decode_text(raw, where, "a Keras model config: JSON text")
 
 
 _ZIP_FAULTS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError,

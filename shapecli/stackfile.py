@@ -300,7 +300,8 @@ def read_stack_text(text: str, path: str) -> StackFile:
     return stack_from_item(parse_yaml(text, path), path)
 
 
-def read_stack_file(path: str) -> StackFile:
+def read_text_file(path: str, what: str) -> str:
+    """A user's file as text: at most MAX_FILE_BYTES, UTF-8; `what` it should be, for the error."""
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
@@ -309,7 +310,21 @@ def read_stack_file(path: str) -> StackFile:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
-    return read_stack_bytes(raw, path)
+    return decode_text(raw, path, what)
+
+
+def decode_text(raw: bytes, path: str, what: str) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_large(path, len(raw))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise unreadable(f"{path} is not UTF-8 text", expected=what,
+                         found=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
+
+
+def read_stack_file(path: str) -> StackFile:
+    return read_stack_text(read_text_file(path, "a YAML text file"), path)
 
 
 def read_stack_stream(stream: BinaryIO, path: str = "<stdin>") -> StackFile:
@@ -325,17 +340,7 @@ def too_large(path: str, size: int) -> StackError:
 
 
 def read_stack_bytes(raw: bytes, path: str) -> StackFile:
-    if len(raw) > MAX_FILE_BYTES:
-        raise too_large(path, len(raw))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise unreadable(
-            f"{path} is not UTF-8 text",
-            expected="a YAML text file",
-            found=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
-        ) from None
-    return read_stack_text(text, path)
+    return read_stack_text(decode_text(raw, path, "a YAML text file"), path)
 
 
 def stack_from_data(data: dict, path: str = "<data>") -> StackFile:

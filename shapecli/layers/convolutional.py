@@ -7,7 +7,6 @@ from .. import reference
 from ..claims import exactly_equal, same_numbers
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last
 from ..shapes import Dim, Shape
 from .base import Arg, Layer, activation, boolean, choice, ignored, one_positive_int, positive_int, register
 
@@ -151,18 +150,37 @@ class Conv1D(ChannelsLayout, Layer):
         return 0, 0
 
     def forward(self, x, weights: list, mask=None):
+        """im2col: each output step's window, its kernel_size taps side by side, is one row of
+        kernel_size·channels values (a strided view of the padded input), so one matrix product per group,
+        rows · kernel (kernel_size·channels × filters), gives every output step at once. The rows are copied
+        out a block at a time, each block at most about the input's size, straight into the output."""
         x = self.last(x)
-        padded = np.pad(x, ((0, 0), self.padding_widths(x.shape[1]), (0, 0)))
-        kernel = weights[0]
+        kernel, taps, groups = weights[0], self.kernel_size, self.groups
+        batch, length, channels = x.shape
+        left, right = self.padding_widths(length)
+        padded = x
+        if left or right:  # zeros at the ends (np.pad, without its per-call cost)
+            padded = np.zeros((batch, left + length + right, channels), x.dtype)
+            padded[:, left:left + length] = x
         out_len = (padded.shape[1] - self.span) // self.strides + 1
-        y = np.zeros((x.shape[0], out_len, self.filters), x.dtype)
-        group_in, group_out = x.shape[2] // self.groups, self.filters // self.groups
-        for tap in range(self.kernel_size):  # one matmul per kernel position
-            start = tap * self.dilation_rate
-            window = padded[:, start:start + (out_len - 1) * self.strides + 1:self.strides]
-            for g in range(self.groups):
-                y[..., g * group_out:(g + 1) * group_out] += dot_last(
-                    window[..., g * group_in:(g + 1) * group_in], kernel[tap, :, g * group_out:(g + 1) * group_out])
+        group_in, group_out = channels // groups, self.filters // groups
+        windows = np.lib.stride_tricks.sliding_window_view(padded, self.span, axis=1)
+        windows = windows[:, ::self.strides, :, ::self.dilation_rate].transpose(0, 1, 3, 2)  # (batch, out, taps, channels)
+        kernels = [kernel[:, :, g * group_out:(g + 1) * group_out].reshape(taps * group_in, group_out)
+                   for g in range(groups)]
+        y = np.empty((batch, out_len, self.filters), np.result_type(x, kernel))
+        row = taps * group_in
+        budget = max(x.size, 1 << 16) // row  # rows per block
+        if budget >= out_len:
+            samples = min(batch, budget // out_len)
+            blocks = [(b, b + samples, 0, out_len) for b in range(0, batch, samples)]
+        else:
+            blocks = [(b, b + 1, j, min(j + budget, out_len)) for b in range(batch) for j in range(0, out_len, budget)]
+        for b0, b1, j0, j1 in blocks:
+            target = y[b0:b1, j0:j1].reshape(-1, self.filters)
+            for g in range(groups):
+                rows = windows[b0:b1, j0:j1, :, g * group_in:(g + 1) * group_in].reshape(-1, row)
+                np.matmul(rows, kernels[g], out=target[:, g * group_out:(g + 1) * group_out])
         if self.use_bias:
             y += weights[1]
         return self.back(activate(self.activation, y))
