@@ -11,15 +11,49 @@ from .errors import StackError
 from .render.console import make_console
 
 
-def _fail(error: StackError, stack=None) -> None:
+def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = False) -> None:
+    """The error on stderr (with --json, also as JSON on stdout); with `fitted`, the layers that did fit
+    are shown first, as a table, so the error stands under the layer that fails."""
     from .render.errors import render_error
 
     if stack is not None:
         from .pyreader import with_findings
 
         error = with_findings(error, stack)
+    if as_json:
+        import json
+
+        from .render.console import write_raw
+
+        write_raw(make_console(), json.dumps({"error": error_record(error)}, indent=2, ensure_ascii=False) + "\n")
+    elif fitted and error.fitted:
+        from .render.table import render_fitted
+
+        render_fitted(error.fitted, make_console(), error.in_graph)
     render_error(error, make_console(stderr=True))
     sys.exit(error.exit_code)
+
+
+def error_record(error: StackError) -> dict:
+    mark = error.mark
+    return {"title": error.title, "exit_code": error.exit_code, "path": mark.path if mark else None,
+            "line": mark.line if mark else None, "column": mark.column if mark else None,
+            "expected": error.expected, "found": error.found, "notes": error.notes, "fix": error.fix,
+            "layer": error.failed_at}
+
+
+def stack_names(ctx, param, incomplete: str) -> list:
+    """Shell completion for STACK: the bundled scenarios (and lessons, for compare), then files."""
+    from click.shell_completion import CompletionItem
+
+    from .scenarios import scenario_names
+
+    names = scenario_names()
+    if ctx.command.name == "compare":
+        from .compare import lesson_names
+
+        names = lesson_names() + names
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)] + [CompletionItem(incomplete, type="file")]
 
 
 MODEL_OPTION = click.option(
@@ -62,7 +96,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("stack", required=False)
+@click.argument("stack", required=False, shell_complete=stack_names)
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @click.option("--weights", "with_weights", is_flag=True,
               help="Also list each layer's weights, as Keras' get_weights() gives them.")
@@ -92,7 +126,7 @@ def explain(stack: str | None, as_json: bool, with_weights: bool, as_code: str |
 
             code = to_keras(explanation)
     except StackError as error:
-        _fail(error, stack_file)
+        _fail(error, stack_file, as_json=as_json, fitted=not as_code)
     findings = []
     if _from_script(stack_file):
         from .pyreader import all_findings
@@ -106,7 +140,7 @@ def explain(stack: str | None, as_json: bool, with_weights: bool, as_code: str |
         from .render.console import write_raw
         from .render.json_output import explanation_to_json
 
-        text = explanation_to_json(explanation)
+        text = explanation_to_json(explanation, with_weights)
         write_raw(make_console(), (_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.table import render_explanation
@@ -117,7 +151,7 @@ def explain(stack: str | None, as_json: bool, with_weights: bool, as_code: str |
 
 
 @cli.command()
-@click.argument("stack", required=False)
+@click.argument("stack", required=False, shell_complete=stack_names)
 @click.option("--numeric", is_flag=True, default=True, help="Run the NumPy executor (the default, and so far the only one).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed for the random input and weights.")
@@ -173,7 +207,7 @@ def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dum
 
 
 @cli.command()
-@click.argument("targets", nargs=-1)
+@click.argument("targets", nargs=-1, shell_complete=stack_names)
 @click.option("--list", "list_lessons", is_flag=True, help="List the built-in lessons.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the numeric proofs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
@@ -186,12 +220,12 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
     from .compare import compare_targets
 
     if list_lessons or not targets:
-        _list_lessons()
+        _list_lessons(as_json)
         return
     try:
         comparison = compare_targets(list(targets), seed)
     except StackError as error:
-        _fail(error)
+        _fail(error, as_json=as_json)
     console = make_console()
     if as_json:
         from .render.comparison import comparison_to_json
@@ -206,17 +240,25 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
         sys.exit(1)
 
 
-def _list_lessons() -> None:
+def _list_lessons(as_json: bool = False) -> None:
     from .compare import lesson_names, lesson_summary
     from .render.listing import render_listing
 
+    if as_json:
+        import json
+
+        from .render.console import write_raw
+
+        lessons = [{"name": name, "summary": lesson_summary(name)} for name in lesson_names()]
+        write_raw(make_console(), json.dumps({"lessons": lessons}, indent=2, ensure_ascii=False) + "\n")
+        return
     render_listing("lesson", "what it settles", [(name, lesson_summary(name)) for name in lesson_names()],
                    "run one with: shapecli compare NAME; compare your own stacks with: shapecli compare A.yaml B.yaml",
                    make_console())
 
 
 @cli.command()
-@click.argument("stack", required=False)
+@click.argument("stack", required=False, shell_complete=stack_names)
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the diagram as a standalone SVG file.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
@@ -249,6 +291,28 @@ def diagram(stack: str | None, svg_path: str | None, html_path: str | None) -> N
             except OSError as problem:
                 raise click.FileError(path, hint=problem.strerror) from None
             console.print(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("name", shell_complete=stack_names)
+def show(name: str) -> None:
+    """Print a bundled scenario's or lesson's YAML, to start from (shapecli show addition > mine.yaml)."""
+    from .compare import lesson_dir, lesson_names
+    from .errors import did_you_mean, unreadable
+    from .render.console import write_raw
+    from .scenarios import scenario_names, scenario_path
+
+    if name in scenario_names():
+        path = scenario_path(name)
+    elif name in lesson_names():
+        path = lesson_dir() / f"{name}.yaml"
+    else:
+        names = scenario_names() + lesson_names()
+        guess = did_you_mean(name, names)
+        _fail(unreadable(f"no scenario or lesson called '{name}'", expected="one of: " + ", ".join(names),
+                         found=name, fix=f"did you mean '{guess}'?" if guess else "`shapecli scenarios` and "
+                         "`shapecli compare --list` list them"))
+    write_raw(make_console(), path.read_text(encoding="utf-8"))
 
 
 @cli.command()

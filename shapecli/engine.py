@@ -246,6 +246,14 @@ MASK_NOT_GIVEN = ("Keras hands no padding mask to a layer called with initial_st
 
 
 def walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs: list[str]) -> Explanation:
+    try:
+        return _walk(stack, inputs, calls, outputs)
+    except StackError as error:
+        error.in_graph = stack.is_graph
+        raise
+
+
+def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs: list[str]) -> Explanation:
     tensors: dict[str, Shape] = dict(inputs)
     masks: dict[str, Shape | None] = dict.fromkeys(inputs)  # padding masks (from Embedding(mask_zero)), as shapes
     made_by: dict[str, Step] = {}

@@ -122,6 +122,7 @@ class StackError(Exception):
     # A stack that does not fit: the layers that did (engine Steps), and the 1-based index of the one that did not.
     fitted: list = field(default_factory=list)
     failed_at: int | None = None
+    in_graph: bool = False  # the fitted steps are calls of a graph (they name their tensors)
 
     def __str__(self) -> str:
         where = f"{self.mark}: " if self.mark else ""

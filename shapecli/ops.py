@@ -10,24 +10,9 @@ def dot_last(x, w):
     return (x.reshape(-1, x.shape[-1]) @ w).reshape(*x.shape[:-1], w.shape[-1])
 
 
-def project_steps(x, kernel):
-    """x · kernel for every step of a (batch, time, features) sequence at once, time-major: (time, batch, width),
-    so that each step's rows are one contiguous block. A kernel with one row more than there are features
-    carries the bias in that row: it rides in the same matrix product (as a feature that is always 1), with
-    no separate pass over the result."""
-    batch, steps, features = x.shape
-    if kernel.shape[0] == features:
-        return dot_last(x.transpose(1, 0, 2), kernel)
-    rows = np.empty((steps, batch, features + 1), np.result_type(x, kernel))
-    rows[..., :features] = x.transpose(1, 0, 2)
-    rows[..., features] = 1
-    out = np.empty((steps, batch, kernel.shape[1]), rows.dtype)
-    np.matmul(rows.reshape(steps * batch, features + 1), kernel, out=out.reshape(steps * batch, kernel.shape[1]))
-    return out
-
-
 def sigmoid_(z):
-    """In place: z ← 1 / (1 + e^(−z)). Three passes, each faster than np.tanh's one on large arrays."""
+    """In place: z ← 1 / (1 + e^(−z)). Cheaper than 0.5·tanh(z/2) + 0.5: NumPy's float32 exp costs about
+    two thirds of its tanh per value (README, "Speed")."""
     np.negative(z, out=z)
     np.exp(z, out=z)
     z += 1
@@ -36,6 +21,63 @@ def sigmoid_(z):
 
 
 def tanh_(x):
-    """In place: x ← tanh(x). NumPy 2's own np.tanh (SIMD) is the fastest for the per-step blocks up to a few
-    thousand values, where the five-pass 2·sigmoid(2x) − 1 spends more time calling than computing."""
+    """In place: x ← tanh(x), NumPy's own (one SIMD pass). The five-pass 2·sigmoid(2x) − 1 it replaces is no
+    faster per value on large blocks and 2–4× slower on a step's small ones (NumPy 2.4; README, "Speed")."""
     return np.tanh(x, out=x)
+
+
+_OPENBLAS: tuple | None = None  # (set_num_threads, get_num_threads) of NumPy's own OpenBLAS; () when not found
+
+
+def _openblas() -> tuple:
+    """NumPy's bundled OpenBLAS thread controls, through ctypes (no dependency), found once: the
+    libraries its wheels ship beside it (numpy.libs, numpy/.libs, numpy/.dylibs). () for another BLAS."""
+    global _OPENBLAS
+    if _OPENBLAS is None:
+        _OPENBLAS = ()
+        try:
+            import ctypes
+            import glob
+            import os
+
+            root = os.path.dirname(np.__file__)
+            paths = [path for folder in (os.path.join(root, os.pardir, "numpy.libs"), os.path.join(root, ".libs"),
+                                         os.path.join(root, ".dylibs"))
+                     for path in sorted(glob.glob(os.path.join(folder, "*openblas*")))]
+            for path in paths:
+                library = ctypes.CDLL(path)
+                for name in ("scipy_openblas%s64_", "scipy_openblas%s", "openblas%s64_", "openblas%s"):
+                    setter = getattr(library, name % "_set_num_threads", None)
+                    getter = getattr(library, name % "_get_num_threads", None)
+                    if setter is not None and getter is not None:
+                        setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, ctypes.c_int
+                        _OPENBLAS = (setter, getter)
+                        return _OPENBLAS
+        except (OSError, ValueError):
+            pass
+    return _OPENBLAS
+
+
+class one_blas_thread:
+    """`with one_blas_thread():` runs its block with OpenBLAS held to one thread, then gives back the count
+    it had. For the recurrent loops: one small matrix product per step, where the threads' hand-over costs
+    more than a second core gives, and a busy machine makes every step wait for a thread it has put aside
+    (README, "Speed"). Nothing changes when OPENBLAS_NUM_THREADS is set (the user's choice) or NumPy
+    uses another BLAS."""
+
+    def __enter__(self):
+        import os
+
+        self.restore = None
+        controls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas()
+        if controls:
+            setter, getter = controls
+            threads = getter()
+            if threads > 1:
+                setter(1)
+                self.restore = lambda: setter(threads)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.restore is not None:
+            self.restore()

@@ -199,6 +199,26 @@ class _Walker:
         return Item(values, keys=keys, node=node, file=self)
 
 
+def indentation_problem(exc: yaml.MarkedYAMLError, lines: list[str], mark: Mark) -> StackError | None:
+    """What a YAML error about layout means in plain words: a tab, or a key not lined up with the one above."""
+    line = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
+    if "\t" in line[:len(line) - len(line.lstrip())] or line[mark.column - 1:mark.column] == "\t":
+        tab = line.index("\t") + 1
+        return unreadable("tabs are not allowed in YAML indentation", Mark(mark.path, mark.line, tab, lines),
+                          expected="spaces to indent", found="a tab character", fix="indent with spaces (two per level)")
+    if exc.problem == "did not find expected key":
+        above = next((lines[k] for k in range(mark.line - 2, -1, -1) if lines[k].strip()), "")
+        want, have = len(above) - len(above.lstrip()) + 1, len(line) - len(line.lstrip()) + 1
+        if want != have:
+            more = f"{want - have} more space{'s' if want - have > 1 else ''}" if want > have else \
+                f"{have - want} fewer space{'s' if have - want > 1 else ''}"
+            return unreadable("this key is not lined up with the key above it", Mark(mark.path, mark.line, have, lines),
+                              expected=f"a key starting at column {want}, as on line {mark.line - 1}",
+                              found=f"a key starting at column {have}",
+                              fix=f"indent it with {more}, so it starts at column {want}")
+    return None
+
+
 def _yaml_context(exc: yaml.MarkedYAMLError) -> str:
     if not exc.context:
         return str(exc.problem)
@@ -214,6 +234,9 @@ def parse_yaml(text: str, path: str) -> Item:
         mark = None
         if exc.problem_mark is not None:
             mark = Mark(path, exc.problem_mark.line + 1, exc.problem_mark.column + 1, lines)
+            layout = indentation_problem(exc, lines, mark)
+            if layout is not None:
+                raise layout from None
         raise unreadable(
             f"this is not valid YAML: {exc.problem}",
             mark,
@@ -274,6 +297,16 @@ def layer_entry(item: Item, graph: bool = False) -> LayerEntry:
             return LayerEntry(REUSE, {}, item.keys.get(REUSE, name), None, wiring, name.value)
         if wiring:
             item = Item(rest, item.mark, {key: item.keys[key] for key in rest if key in item.keys})
+    if isinstance(item.value, dict) and len(item.value) == 2 and "layer" in item.value:
+        wrapper = next(key for key in item.value if key != "layer")
+        if item.value[wrapper].value is None:  # `- TimeDistributed:` with `layer:` not indented under it
+            wrapper_at, layer_at = item.key_mark(wrapper), item.key_mark("layer")
+            column = (wrapper_at.column if wrapper_at else 1) + 2
+            more = column - (layer_at.column if layer_at else column)
+            raise unreadable(f"`layer:` is not indented under {wrapper}, so it is not {wrapper}'s", layer_at,
+                             expected=f"`layer:` inside {wrapper}, indented further than `{wrapper}:`",
+                             found=f"`layer:` at the same level as `{wrapper}:`",
+                             fix=f"indent `layer:` by {more} more spaces (to column {column})")
     if not isinstance(item.value, dict) or len(item.value) != 1:
         raise unreadable(
             "a layer must be a one-key mapping: its Keras name and its arguments",

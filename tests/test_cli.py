@@ -259,7 +259,8 @@ def test_error_is_rendered_like_a_compiler_error(tmp_path, case):
     path = write(tmp_path, text)
     result = invoke(["explain", path])
     assert result.exit_code == code
-    assert result.stdout == ""
+    # a stack that does not fit: the layers that fit, as a table on stdout, then the error on stderr
+    assert (result.stdout == "") == (code == 2 or line == 3)
     assert_compiler_error(result.stderr, path, line, column, token, labels)
 
 
@@ -285,8 +286,11 @@ def test_json_flag_does_not_change_errors(tmp_path):
     path = write(tmp_path, ERROR_CASES["lstm-after-lstm"][0])
     plain, as_json = invoke(["explain", path]), invoke(["explain", path, "--json"])
     assert as_json.exit_code == plain.exit_code == 1
-    assert as_json.stdout == ""
-    assert as_json.stderr == plain.stderr
+    assert as_json.stderr == plain.stderr  # the human text stays on stderr; stdout has it as JSON
+    error = json.loads(as_json.stdout)["error"]
+    assert error["title"] in " ".join(plain.stderr.split())
+    assert (error["line"], error["column"], error["exit_code"], error["layer"]) == (4, 5, 1, 2)
+    assert plain.stdout.splitlines()[0].startswith("#   layer")  # the layer that fits, then the error
 
 
 def test_non_utf8_file_is_an_error_without_a_place(tmp_path):
@@ -330,7 +334,7 @@ def test_every_scenario_explains(name):
     result = invoke(["explain", name])
     if "wrong" in name:
         assert result.exit_code == 1, result.stdout
-        assert result.stdout == ""
+        assert "LSTM(64)" in result.stdout and "LSTM(32)" not in result.stdout  # the layer that fits
         assert result.stderr.startswith("error: layer ")
         assert f"{scenario_path(name)}:" in result.stderr
     else:
@@ -404,7 +408,7 @@ def test_module_error_exit_codes(tmp_path):
     one = run_module("explain", write(tmp_path, ERROR_CASES["lstm-after-lstm"][0], "one.yaml"))
     two = run_module("explain", write(tmp_path, LTSM, "two.yaml"))
     assert (one.returncode, two.returncode) == (1, 2)
-    assert one.stdout == two.stdout == b""
+    assert two.stdout == b"" and b"LSTM(8)" in one.stdout
     assert two.stderr.decode().startswith("error: unknown layer 'LTSM'\n")
 
 
@@ -477,3 +481,31 @@ def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
     assert rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")  # the whole sentence, unwrapped
     table_rows = _dense_rows(tmp_path, LONG_STACK)  # up to LONG_STACK: the table, whose `why` column wraps
     assert not table_rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")
+
+
+def test_show_prints_a_scenario_or_lesson_to_start_from():
+    result = invoke(["show", "addition"])
+    assert result.exit_code == 0 and "input_shape: [seq_in_length, n_in]" in result.stdout
+    assert "title: return_sequences vs return_state vs both" in invoke(["show", "return-state"]).stdout
+    missing = invoke(["show", "additon"])
+    assert missing.exit_code == 2 and "did you mean 'addition'?" in missing.stderr
+
+
+def test_compare_list_as_json():
+    data = json.loads(invoke(["compare", "--list", "--json"]).stdout)
+    assert "return-state" in [lesson["name"] for lesson in data["lessons"]]
+    assert all(lesson["summary"] for lesson in data["lessons"])
+
+
+def test_explain_json_with_weights():
+    data = json.loads(invoke(["explain", "addition", "--json", "--weights"]).stdout)
+    assert data["layers"][0]["weights"] == [{"name": "kernel", "shape": [12, 512]},
+                                            {"name": "recurrent_kernel", "shape": [128, 512]}, {"name": "bias", "shape": [512]}]
+
+
+def test_shell_completion_offers_scenarios_and_lessons():
+    env = {"_SHAPECLI_COMPLETE": "bash_complete", "COMP_WORDS": "shapecli compare ret", "COMP_CWORD": "2"}
+    result = CliRunner().invoke(cli, [], env=env, prog_name="shapecli")
+    assert "return-sequences" in result.output and "return-state" in result.output
+    env = {"_SHAPECLI_COMPLETE": "bash_complete", "COMP_WORDS": "shapecli explain add", "COMP_CWORD": "2"}
+    assert "addition" in CliRunner().invoke(cli, [], env=env, prog_name="shapecli").output

@@ -97,17 +97,16 @@ def shape(dims) -> list[str]:
         pytest.param("input_shape: [7, 12\nlayers:\n  - Flatten\n", 2, 7,
                      "did not find expected ',' or ']'", id="unclosed-bracket"),
         pytest.param(stack("  - LSTM:", "      units: 3", "     return_sequences: true"), 5, 6,
-                     "did not find expected key", id="bad-indentation"),
+                     "this key is not lined up with the key above it", id="bad-indentation"),
         pytest.param("input_shape: [7, 12]\n  layers:\n  - Flatten\n", 2, 3,
-                     "did not find expected key", id="indented-top-level-key"),
-        pytest.param(stack("\t- Flatten"), 3, 1,
-                     "found character that cannot start any token", id="tab"),
+                     "this key is not lined up with the key above it", id="indented-top-level-key"),
+        pytest.param(stack("\t- Flatten"), 3, 1, "tabs are not allowed in YAML indentation", id="tab"),
     ],
 )
 def test_yaml_syntax_error_is_located(text, line, column, title):
     error = error_of(text)
     assert error.exit_code == EXIT_UNREADABLE
-    assert error.title == f"this is not valid YAML: {title}"
+    assert error.title == (title if "YAML" in title or "lined up" in title else f"this is not valid YAML: {title}")
     assert (error.mark.line, error.mark.column) == (line, column)
     assert error.mark.source_line == text.splitlines()[line - 1]
     assert error.expected and error.found and error.fix
@@ -919,3 +918,20 @@ def test_a_nul_byte_is_located_by_line_and_column():
 def test_an_activation_given_as_a_list_is_an_error_not_a_traceback():
     error = error_of("input_shape: [3]\nlayers:\n  - Dense: {units: 2, activation: [relu]}\n")
     assert error.exit_code == EXIT_UNREADABLE and error.title == "Dense: `activation` must be an activation name"
+
+
+def test_a_tab_in_indentation_is_named_with_its_place():
+    error = error_of("input_shape: [7, 12]\nlayers:\n\t- LSTM: {units: 8}\n")
+    assert error.title == "tabs are not allowed in YAML indentation" and (error.mark.line, error.mark.column) == (3, 1)
+
+
+def test_a_misaligned_key_says_which_column_it_should_start_at():
+    error = error_of("input_shape: [7, 12]\nlayers:\n  - LSTM:\n      units: 8\n     return_sequences: true\n")
+    assert error.title == "this key is not lined up with the key above it"
+    assert error.fix == "indent it with 1 more space, so it starts at column 7"
+
+
+def test_layer_not_indented_under_its_wrapper_says_by_how_much():
+    error = error_of("input_shape: [7, 12]\nlayers:\n  - TimeDistributed:\n    layer: {Dense: {units: 12}}\n")
+    assert error.title == "`layer:` is not indented under TimeDistributed, so it is not TimeDistributed's"
+    assert error.fix == "indent `layer:` by 2 more spaces (to column 7)" and (error.mark.line, error.mark.column) == (4, 5)

@@ -13,7 +13,7 @@ from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last, project_steps, sigmoid_, tanh_
+from ..ops import dot_last, one_blas_thread, sigmoid_, tanh_
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
@@ -419,27 +419,34 @@ class RNN(Layer):
         return (self.zero_output_for_mask if forced is None else forced) and not self.unroll
 
     def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool | None = None, initial_state=None):
-        """The loop over time (Keras' RNN): x·W for all steps at once, then one cell step per time step.
-        Masked steps keep the previous state and repeat the previous output (or give zeros)."""
+        """The loop over time (Keras' RNN), one cell step per time step, with OpenBLAS on one thread (see
+        ops.one_blas_thread). Masked steps keep the previous state and repeat the previous output (or give
+        zeros). Keras' default activations run in place (`run_in_place`), any others through `cell.step`."""
         mask = real_steps(mask)
         if self.go_backwards:
             x = x[:, ::-1]
             mask = None if mask is None else mask[:, ::-1]
-        batch, steps = x.shape[0], x.shape[1]
+        batch = x.shape[0]
         states = self.cell.initial_states(batch, x.dtype) if initial_state is None else [s.copy() for s in initial_state]
         last = np.zeros((batch, self.units), x.dtype) if self.unroll else states[0].copy()  # before a real step
         zeros = self.zeros_at_padding(zero_output_for_mask)
         same_dtype = all(a.dtype == x.dtype for a in [*weights, *states]) and x.dtype.kind == "f"
         fast = self.cell.fast(weights, states) if same_dtype else None
-        if fast is not None:
-            output, states = self.run_in_place(x, mask, zeros, states, last, *fast)
-            return [output, *states] if self.return_state else output
+        with one_blas_thread():
+            if fast is not None:
+                output, states = self.run_in_place(x, mask, zeros, states, last, *fast)
+            else:
+                output, states = self.run_steps(x, weights, mask, zeros, states, last)
+        return [output, *states] if self.return_state else output
+
+    def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last) -> tuple:
+        """The loop of `forward` through `cell.step`: x·W for all steps at once, then one step at a time."""
         xw = dot_last(x.transpose(1, 0, 2), weights[0])  # time-major: xw[t] is one contiguous block
         bias = self.cell.input_bias(weights)
         if bias is not None:
             xw += bias
-        outputs = np.empty((batch, steps, self.units), x.dtype) if self.return_sequences else None
-        for t in range(steps):
+        outputs = np.empty((x.shape[0], x.shape[1], self.units), x.dtype) if self.return_sequences else None
+        for t in range(x.shape[1]):
             h, new_states = self.cell.step(xw[t], states, weights)
             if mask is not None:
                 keep = mask[:, t, None]
@@ -448,8 +455,7 @@ class RNN(Layer):
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
-        output = outputs if self.return_sequences else last
-        return [output, *states] if self.return_state else output
+        return (outputs if self.return_sequences else last), states
 
     def run_in_place(self, x, mask, zeros: bool, states: list, last, kernel, advance) -> tuple:
         """The loop of `forward` on preallocated buffers (the cell's `fast`). One (time + 1, batch, units +

@@ -86,5 +86,9 @@ def explanation_to_dict(explanation: Explanation) -> dict:
     }
 
 
-def explanation_to_json(explanation: Explanation) -> str:
-    return json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False)
+def explanation_to_json(explanation: Explanation, with_weights: bool = False) -> str:
+    found = explanation_to_dict(explanation)
+    if with_weights:  # each layer's weights, as Keras' get_weights() lists them
+        for record, step in zip(found["layers"], explanation.steps):
+            record["weights"] = weights_record(step)
+    return json.dumps(found, indent=2, ensure_ascii=False)

@@ -84,6 +84,12 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
             console.print(Text.assemble(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}"))
 
 
+def render_fitted(steps: list[Step], console: Console, graph: bool = False) -> None:
+    """The layers that fit, before the error about the one that does not."""
+    columns = GRAPH_COLUMNS if graph else COLUMNS
+    _render_table(columns, [_cells(step, False, graph) for step in steps], console)
+
+
 STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "gives": "green", "weights": "dim"}
 
 
