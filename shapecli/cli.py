@@ -326,4 +326,7 @@ def scenarios() -> None:
 
 
 def main() -> None:
+    import gc
+
+    gc.disable()  # a short-lived command: the collector would only walk the growing node graph of a big file
     cli(prog_name="shapecli")

@@ -17,7 +17,7 @@ from .errors import (
 )
 from .layers import REGISTRY, Context, Layer
 from .layers.base import REQUIRED, is_shape_list
-from .shapes import BATCH, Dim, Shape, format_shape
+from .shapes import BATCH, LONGEST, Dim, Shape, format_shape
 from .stackfile import Item, LayerEntry, StackFile, layer_entry
 
 def keras_layer_names() -> list[str]:
@@ -258,6 +258,7 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
     masks: dict[str, Shape | None] = dict.fromkeys(inputs)  # padding masks (from Embedding(mask_zero)), as shapes
     made_by: dict[str, Step] = {}
     first_call: dict[int, int] = {}  # id(layer) → the index of its first call (a reused layer shares its weights)
+    names: list[str] = []  # sizes named because they grew long (size1, size2 …)
     steps: list[Step] = []
     for index, call in enumerate(calls, start=1):
         layer, entry = call.layer, call.entry
@@ -276,8 +277,9 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
             before = made_by.get(call.inputs[0]) if call.inputs else None
             raise _does_not_fit(problem, index, layer, entry, steps, before, shape) from None
         mask_note = (MASK_NOT_GIVEN if call.states else layer.mask_note(mask)) if mask else None
+        out, naming = short_sizes(out, names)
         step = Step(index, layer, entry, shape, out, params, note, mask_note, mask,
-                    layer.notes() + input_shape_notes(layer, index, stack), list(call.inputs), list(call.outputs),
+                    layer.notes() + input_shape_notes(layer, index, stack) + naming, list(call.inputs), list(call.outputs),
                     list(call.states), first_call.get(id(layer)))
         first_call.setdefault(id(layer), index)
         if step.shared_with is not None:
@@ -296,6 +298,22 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
     dtypes = {name: input_dtype(name, steps) for name in inputs}
     first = next(iter(inputs))
     return Explanation(stack, inputs[first], dtypes[first], steps, inputs, outputs, tensors, dtypes)
+
+
+def short_sizes(shape, names: list[str]) -> tuple:
+    """The shape with each size that prints longer than LONGEST given a name, and the notes that define
+    them — so a deep stack of strided layers keeps short sizes (and linear time and memory)."""
+    if isinstance(shape, list):
+        found = [short_sizes(one, names) for one in shape]
+        return [one for one, _ in found], [note for _, notes in found for note in notes]
+    dims, notes = [], []
+    for dim in shape:
+        if not dim.is_known and len(str(dim)) > LONGEST:
+            names.append(f"size{len(names) + 1}")
+            notes.append(f"{names[-1]} = {dim}")
+            dim = dim.named(names[-1])
+        dims.append(dim)
+    return tuple(dims), notes
 
 
 def check_reuse(first: Step, again: Step) -> None:

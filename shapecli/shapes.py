@@ -31,12 +31,30 @@ class FloorDiv:
         return self.numerator.evaluate(bindings) // self.denominator
 
 
-Atom = Union[str, FloorDiv]
+@dataclass(frozen=True)
+class Named:
+    """A long expression given a short name (`size1`), so that the sizes of a deep stack stay short: it
+    prints as its name and evaluates as its definition."""
+
+    name: str
+    definition: "Dim"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def evaluate(self, bindings: Mapping[str, int]) -> int:
+        return self.definition.evaluate(bindings)
+
+
+Atom = Union[str, FloorDiv, Named]
 Monomial = tuple  # sorted tuple of atoms; () is the constant term
 
 
 def _atom_key(atom: Atom) -> str:
     return atom if isinstance(atom, str) else str(atom)
+
+
+LONGEST = 48  # characters a size may print as before it is named
 
 
 class Dim:
@@ -82,8 +100,13 @@ class Dim:
         found: set[str] = set()
         for monomial in self._terms:
             for atom in monomial:
-                found |= {atom} if isinstance(atom, str) else atom.numerator.symbols
+                found |= {atom} if isinstance(atom, str) else \
+                    atom.definition.symbols if isinstance(atom, Named) else atom.numerator.symbols
         return found
+
+    def named(self, name: str) -> "Dim":
+        """This size under a short name (see Named)."""
+        return Dim({(Named(name, self),): 1})
 
     def evaluate(self, bindings: Mapping[str, int]) -> int:
         total = 0
@@ -127,6 +150,12 @@ class Dim:
             return Dim({m: c // divisor for m, c in self._terms.items()})
         if self.is_known:
             return Dim.of(self.value // divisor)
+        nested = [m for m in self._terms if m != ()]
+        if len(nested) == 1 and len(nested[0]) == 1 and isinstance(nested[0][0], FloorDiv) \
+                and self._terms[nested[0]] == 1:
+            # (a//s + c)//d == (a + c·s)//(s·d) for whole a, c and positive s, d: keeps strided stacks short
+            inner, constant = nested[0][0], self._terms.get((), 0)
+            return (inner.numerator + constant * inner.denominator) // (inner.denominator * divisor)
         return Dim({(FloorDiv(self, divisor),): 1})
 
     def divide_exactly(self, divisor: "Dim") -> "Dim | None":

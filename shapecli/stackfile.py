@@ -134,6 +134,10 @@ class _Walker:
             return sizes[key]
 
         total = size(root)
+        if total > MAX_VALUES and not any(count > 1 for count in uses.values()):
+            raise unreadable(f"the file holds {total:,} values, more than the {MAX_VALUES:,} a stack file may",
+                             Mark(self.path, 1, 1, self.lines), expected=f"at most {MAX_VALUES:,} values",
+                             found=f"{total:,} values", fix="split the model, or explain a smaller part of it")
         if total > MAX_VALUES:
             shared = [key for key in sizes if uses[key] > 1] or [id(root)]
             worst = nodes[max(shared, key=lambda key: sizes[key])]
@@ -226,7 +230,15 @@ def _yaml_context(exc: yaml.MarkedYAMLError) -> str:
     return f"{exc.context} (begun at line {where.line + 1}, column {where.column + 1})" if where else exc.context
 
 
+MAX_LINES = 100_000  # a 10,000-layer stack file has about 10,000
+
+
 def parse_yaml(text: str, path: str) -> Item:
+    count = text.count("\n") + 1
+    if count > MAX_LINES:  # refused before YAML reads it: promptly, whatever its size in bytes
+        raise unreadable(f"{path} is too large to be a stack file: {count:,} lines", Mark(path, 1, 1),
+                         expected=f"at most {MAX_LINES:,} lines", found=f"{count:,} lines",
+                         fix="split the model, or explain a smaller part of it")
     lines = text.splitlines()
     try:
         node = yaml.compose(text, Loader=_Loader)

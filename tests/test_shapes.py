@@ -86,3 +86,36 @@ def test_symbolic_arithmetic_evaluates_like_integers(ops, time_value, steps_valu
         else:
             dim, value = dim // n, value // n
         assert dim.evaluate(bindings) == value, str(dim)
+
+
+def test_floor_division_of_a_floor_division_is_one_floor_division_and_exact():
+    """(a//s + c)//d == (a + c·s)//(s·d): a strided stack's length stays one short expression."""
+    time = Dim.of("time")
+    same = time
+    valid = time
+    for _ in range(5):
+        same = (same - 1) // 2 + 1
+        valid = (valid - 3) // 2 + 1
+    assert str(same) == "(time-1)//32+1" and str(valid) == "(time-63)//32+1"
+    for t in range(1, 300):
+        a, b = t, t
+        for _ in range(5):
+            a, b = (a - 1) // 2 + 1, (b - 3) // 2 + 1
+        assert same.evaluate({"time": t}) == a and valid.evaluate({"time": t}) == b
+
+
+def test_a_deep_strided_stack_names_its_long_sizes_and_stays_linear():
+    from tests.helpers import explain_data
+
+    layers = [{"Conv1D": {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}}] * 300
+    explanation = explain_data(["time", 2], layers, {"time": None})
+    longest = max(len(str(d)) for step in explanation.steps for d in step.output_shape)
+    assert longest <= 60
+    named = [note for step in explanation.steps for note in step.notes if note.startswith("size")]
+    assert named[0].startswith("size1 = (time-1)//") and named[1].startswith("size2 = (size1-1)//")
+    last = explanation.steps[-1].output_shape[1]
+    t = 2 ** 310 + 12345
+    expected = t
+    for _ in range(300):
+        expected = (expected - 1) // 2 + 1
+    assert last.evaluate({"time": t}) == expected

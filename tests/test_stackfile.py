@@ -935,3 +935,9 @@ def test_layer_not_indented_under_its_wrapper_says_by_how_much():
     error = error_of("input_shape: [7, 12]\nlayers:\n  - TimeDistributed:\n    layer: {Dense: {units: 12}}\n")
     assert error.title == "`layer:` is not indented under TimeDistributed, so it is not TimeDistributed's"
     assert error.fix == "indent `layer:` by 2 more spaces (to column 7)" and (error.mark.line, error.mark.column) == (4, 5)
+
+
+def test_a_file_of_too_many_lines_is_refused_as_too_large_not_as_an_alias_bomb():
+    text = "input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * 100_001
+    error = error_of(text)
+    assert error.title.endswith("is too large to be a stack file: 100,004 lines") and error.expected == "at most 100,000 lines"
