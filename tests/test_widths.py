@@ -84,3 +84,11 @@ def test_compare_fits(lesson, width):
 def test_piped_output_has_no_trailing_spaces(args):
     lines = output(args, 100)
     assert lines and not [line for line in lines if line != line.rstrip()]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_listings_fit(width):
+    from shapecli.compare import lesson_names
+
+    assert_fits(output(["scenarios"], width), width, GOOD + ["(batch, 4, 128)"])
+    assert_fits(output(["compare", "--list"], width), width, lesson_names())

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
+
+from .fit import Column, fitted_table, wrapped
 
 
 def render_listing(heading: str, description: str, rows: list[tuple[str, str]], hint: str, console: Console) -> None:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column(heading, style="bold cyan", no_wrap=True)
-    table.add_column(description)
-    for name, text in rows:
-        table.add_row(name, text)
-    console.print(table)
-    console.print(hint)
+    table = fitted_table([Column(heading, style="bold cyan"), Column(description, whole=False)], rows, console)
+    if table is not None:
+        console.print(table)
+    else:  # too narrow for two columns: each name, then its description under it
+        for name, text in rows:
+            console.print(Text(name, style="bold cyan"))
+            console.print(Text(wrapped(text, console.width, "  ")), soft_wrap=True)
+    console.print(Text(wrapped(hint, console.width)), soft_wrap=True)
