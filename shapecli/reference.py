@@ -29,33 +29,77 @@ def dense(x, kernel, bias, activation):
     return activate(activation, each_position(x, one, kernel.shape[1]))
 
 
+def plain_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def activation_of(name):
+    """tanh and sigmoid written out; any other activation by its name, applied to one gate at a time."""
+    if name == "tanh":
+        return np.tanh
+    if name == "sigmoid":
+        return plain_sigmoid
+    return lambda z: activate(name, z)
+
+
+def recurrent_step(layer, x_t, states: list, weights: list) -> tuple:
+    """One step of SimpleRNN, LSTM or GRU from their equations (Keras' gate order), in float64:
+    (output h, new states). Nothing of the layer's own step is used."""
+    kernel, recurrent = weights[0].astype(np.float64), weights[1].astype(np.float64)
+    bias = weights[2].astype(np.float64) if layer.use_bias else None
+    act = activation_of(layer.activation)
+    u = layer.units
+    h = states[0]
+    if layer.keras_name == "SimpleRNN":
+        h = act(x_t @ kernel + h @ recurrent + (0 if bias is None else bias))
+        return h, [h]
+    gate = activation_of(layer.recurrent_activation)
+    if layer.keras_name == "LSTM":
+        z = x_t @ kernel + h @ recurrent + (0 if bias is None else bias)
+        i, f, g, o = gate(z[:, :u]), gate(z[:, u:2 * u]), act(z[:, 2 * u:3 * u]), gate(z[:, 3 * u:])
+        c = f * states[1] + i * g
+        h = o * act(c)
+        return h, [h, c]
+    if layer.reset_after:  # GRU: the reset gate multiplies the recurrent part, bias rows for input and recurrent
+        xz = x_t @ kernel + (0 if bias is None else bias[0])
+        hz = h @ recurrent + (0 if bias is None else bias[1])
+        update, reset = gate(xz[:, :u] + hz[:, :u]), gate(xz[:, u:2 * u] + hz[:, u:2 * u])
+        candidate = act(xz[:, 2 * u:] + reset * hz[:, 2 * u:])
+    else:  # GRU: the reset gate multiplies the previous state before the recurrent kernel
+        xz = x_t @ kernel + (0 if bias is None else bias)
+        update = gate(xz[:, :u] + h @ recurrent[:, :u])
+        reset = gate(xz[:, u:2 * u] + h @ recurrent[:, u:2 * u])
+        candidate = act(xz[:, 2 * u:] + (reset * h) @ recurrent[:, 2 * u:])
+    h = update * h + (1 - update) * candidate
+    return h, [h]
+
+
 def recurrent_loop(cell, x, weights, *, backwards: bool = False, mask=None, zeros_at_padding: bool = False,
                    initial_states=None, unrolled: bool = False):
-    """A recurrent layer read sample by sample, step by step: (outputs in reading order, final states).
+    """A recurrent layer (the cell's) read sample by sample, step by step, from its equations
+    (recurrent_step): (outputs in reading order, final states).
 
     It starts from `initial_states` (zeros when None). A padded step (mask False) is skipped: the state
     stays, and the output repeats the previous one — before any real step, the initial h (zeros when
     `unrolled`, as Keras' unrolled loop has it), or zeros throughout with `zeros_at_padding`."""
-    kernel = weights[0]
-    bias = cell.input_bias(weights)
+    layer = cell.layer
+    count = 2 if layer.keras_name == "LSTM" else 1
     batch, steps = x.shape[0], x.shape[1]
     order = [steps - 1 - k for k in range(steps)] if backwards else list(range(steps))
-    outputs = np.zeros((batch, steps, cell.units), x.dtype)
+    outputs = np.zeros((batch, steps, layer.units), np.float64)
     finals = []
     for b in range(batch):
-        states = cell.initial_states(1, x.dtype) if initial_states is None else [s[b:b + 1].copy() for s in initial_states]
-        previous = np.zeros((1, cell.units), x.dtype) if unrolled else states[0].copy()
+        states = [np.zeros((1, layer.units)) for _ in range(count)] if initial_states is None else \
+            [s[b:b + 1].astype(np.float64) for s in initial_states]
+        previous = np.zeros((1, layer.units)) if unrolled else states[0]
         for k, t in enumerate(order):
             if mask is not None and not mask[b, t]:
                 outputs[b, k] = 0 if zeros_at_padding else previous[0]
                 continue
-            xw = x[b:b + 1, t] @ kernel
-            if bias is not None:
-                xw = xw + bias
-            previous, states = cell.step(xw, [s.copy() for s in states], weights)
+            previous, states = recurrent_step(layer, x[b:b + 1, t].astype(np.float64), states, weights)
             outputs[b, k] = previous[0]
         finals.append(states)
-    return outputs, [np.concatenate([states[i] for states in finals]) for i in range(len(finals[0]))]
+    return outputs, [np.concatenate([states[i] for states in finals]) for i in range(count)]
 
 
 def merge(mode: str, forward, backward):

@@ -505,3 +505,18 @@ def test_check_layer_checks_the_layer_runs_own_output():
     shape, _, _, each_position, _ = check_layer(layer_run, run.bindings)
     assert not shape.ok and shape.observed == "(2, 3, 12)"
     assert not each_position.ok
+
+
+def test_a_wrong_cell_equation_is_caught_by_the_plain_loop(monkeypatch):
+    """The reference loop writes each cell's equations out itself: an LSTM that forgets its cell state
+    (c = i·g instead of f·c + i·g) no longer matches it."""
+    from shapecli.layers.recurrent import LSTMCell
+
+    original = LSTMCell.step
+
+    def forgetful(self, xw, states, weights):
+        return original(self, xw, [states[0], states[1] * 0], weights)
+
+    monkeypatch.setattr(LSTMCell, "step", forgetful)
+    _, claims = claims_of([5, 3], [{"LSTM": {"units": 4}}])
+    assert not of_kind(claims[0], "RNN.last_step").ok
