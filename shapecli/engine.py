@@ -292,6 +292,9 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
                 found=", ".join(step.outputs), fix="name each output (use _ for one you do not need)"),
                 index, layer, entry, steps, None, shape) from None
         handed_on = layer.mask_shape(shape, mask) if not layer.takes_list else None
+        if layer.takes_list and any(masks[name] is not None for name in call.inputs):
+            step.notes.append("a padding mask reaches this layer: Keras combines the inputs' masks here, which "
+                              "shapecli does not follow yet — the numbers are the unmasked ones")
         for k, (name, tensor) in enumerate(zip(step.outputs, given)):
             tensors[name], masks[name], made_by[name] = tensor, handed_on if k == 0 else None, step
         steps.append(step)

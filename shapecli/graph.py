@@ -79,6 +79,14 @@ def read_graph(stack: StackFile, ctx: Context) -> tuple[dict[str, Shape], list, 
                              found="no `in:`", fix="add `in: " + next(iter(inputs)) + "`")
         outs = [name for name, _ in names_in(entry.wiring.get("out"), "out")]
         states = names_in(entry.wiring.get("initial_state"), "initial_state")
+        if states and "initial_state" not in layer.call_arguments:
+            covered = layer.keras_name == "Bidirectional"  # Keras splits the states between the directions
+            raise unreadable(
+                f"{layer.keras_name} {'is not covered with' if covered else 'takes no'} initial_state"
+                + (" by shapecli yet" if covered else ""), entry.wiring["initial_state"].mark,
+                expected="initial_state on SimpleRNN, LSTM or GRU: the states they start from",
+                found=f"initial_state on {layer.keras_name}",
+                fix="give the states to the recurrent layer inside it" if covered else "remove initial_state")
         if not outs:  # one output, named after the layer (a layer giving several must name them)
             outs = [layer.name if first else f"{layer.name}_{len(calls) + 1}"]
         calls.append(Call(entry, layer, [name for name, _ in ins], outs, [name for name, _ in states],

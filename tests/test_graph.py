@@ -271,3 +271,19 @@ def test_input_entries_are_checked():
     assert found.title == "in a graph, each Input needs a `name`: the layers read it by that name"
     found = error("layers:\n  - Input: {shape: [7, 12], batch_size: 4}\n  - LSTM: {units: 8}\n")
     assert found.title == "Input has no argument `batch_size` here"
+
+
+def test_initial_state_on_a_layer_that_takes_none_is_an_error_not_a_traceback():
+    found = error("inputs: {x: [5, 3], h: [4]}\nlayers:\n  - Dense: {units: 4}\n    in: x\n    initial_state: [h]\n"
+                  "    out: y\noutputs: [y]\n")
+    assert found.title == "Dense takes no initial_state" and (found.mark.line, found.mark.column) == (5, 20)
+    found = error("inputs: {x: [5, 3], h: [4], c: [4]}\nlayers:\n  - Bidirectional: {layer: {LSTM: {units: 4}}}\n"
+                  "    in: x\n    initial_state: [h, c]\n    out: y\noutputs: [y]\n")
+    assert found.title == "Bidirectional is not covered with initial_state by shapecli yet"
+
+
+def test_a_mask_reaching_a_merge_is_said_not_followed():
+    explanation = explain(read_stack_text(
+        "inputs: {ids: [6], other: [6, 4]}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n"
+        "    in: ids\n    out: vectors\n  - Add: {}\n    in: [vectors, other]\n    out: y\noutputs: [y]\n", "g.yaml"))
+    assert "shapecli does not follow yet" in explanation.steps[1].notes[0]

@@ -234,6 +234,7 @@ class Layer:
     several tensors (return_state): its output shape is then a list of Shapes and its forward a list."""
 
     takes_list: ClassVar[bool] = False
+    call_arguments: ClassVar[tuple[str, ...]] = ()  # what a call may give besides the tensors (initial_state)
     arguments: ClassVar[dict[str, Arg]] = {}
     # Arguments Keras 3 no longer takes, with what to do instead.
     removed_arguments: ClassVar[dict[str, str]] = {}
