@@ -77,6 +77,11 @@ def read_graph(stack: StackFile, ctx: Context) -> tuple[dict[str, Shape], list, 
             raise unreadable(f"{layer.keras_name}: which tensor does it read?", entry.mark,
                              expected="`in: NAME` beside the layer (an input's name or a tensor made above)",
                              found="no `in:`", fix="add `in: " + next(iter(inputs)) + "`")
+        if len(ins) > 1 and not layer.takes_list:
+            raise unreadable(f"{layer.keras_name} reads one tensor, but `in:` names {len(ins)}",
+                             entry.wiring["in"].mark, expected="one tensor's name",
+                             found=", ".join(name for name, _ in ins),
+                             fix="join them first (Concatenate, Add, …), or give each its own layer")
         outs = [name for name, _ in names_in(entry.wiring.get("out"), "out")]
         states = names_in(entry.wiring.get("initial_state"), "initial_state")
         if states and "initial_state" not in layer.call_arguments:

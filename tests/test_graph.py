@@ -287,3 +287,8 @@ def test_a_mask_reaching_a_merge_is_said_not_followed():
         "inputs: {ids: [6], other: [6, 4]}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n"
         "    in: ids\n    out: vectors\n  - Add: {}\n    in: [vectors, other]\n    out: y\noutputs: [y]\n", "g.yaml"))
     assert "shapecli does not follow yet" in explanation.steps[1].notes[0]
+
+
+def test_a_one_tensor_layer_given_two_is_an_error():
+    found = error("inputs: {x: [3]}\nlayers:\n  - Dense: {units: 2}\n    in: [x, x]\noutputs: [dense]\n")
+    assert found.title == "Dense reads one tensor, but `in:` names 2" and found.fix.startswith("join them first")
