@@ -8,6 +8,8 @@ a graph stack file can call them, so their Keras references are graph fixtures (
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 from .. import reference
@@ -172,8 +174,12 @@ class ElementwiseMerge(Multi):
             f"{format_shape(other)} differ on axis {axis}{lined_up}",
             expected=f"on axis {axis}: the same size in both, or 1 in one of them", found=f"{a} and {b}", fix=fix)
 
+    pair = ""  # the NumPy function that merges two inputs (folded over all of them)
+    written_out = ""  # the reference (shapecli.reference) that computes the same value by value
+    said = ""  # the claim, with {n}
+
     def combine(self, xs: list):
-        raise NotImplementedError
+        return functools.reduce(getattr(np, self.pair), xs)
 
     def forward(self, x, weights: list, mask=None):
         rank = max(a.ndim for a in x)
@@ -181,7 +187,8 @@ class ElementwiseMerge(Multi):
         return np.asarray(self.combine(lined), dtype=np.float32)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
-        return [same_numbers(self.claim_text(len(x)), self.expected(x), y, kind=self.kind)]
+        return [same_numbers(self.said.format(n=len(x)), reference.merge_values(getattr(reference, self.written_out), x),
+                             y, kind=self.kind)]
 
     def why(self, input_shape, output_shape) -> str:
         shapes = list(input_shape)
@@ -209,108 +216,48 @@ class ElementwiseMerge(Multi):
 
 @graph_layer
 class Add(ElementwiseMerge):
-    kind = "Add.sum"
+    kind, pair, written_out = "Add.sum", "add", "total"
     doing = "adds the {n} inputs value by value (each output value is the sum of the values at the same position)"
-
-    def combine(self, xs):
-        out = xs[0]
-        for a in xs[1:]:
-            out = out + a
-        return out
-
-    def claim_text(self, n: int) -> str:
-        return f"each value is the sum of the {n} inputs' values at that position"
-
-    def expected(self, x):
-        return reference.merge_values(reference.total, x)
+    said = "each value is the sum of the {n} inputs' values at that position"
 
 
 @graph_layer
 class Subtract(ElementwiseMerge):
     fewest = most = 2
-    kind = "Subtract.difference"
+    kind, pair, written_out = "Subtract.difference", "subtract", "difference"
     doing = "subtracts the second input from the first, value by value (first − second: the order matters)"
-
-    def combine(self, xs):
-        return xs[0] - xs[1]
-
-    def claim_text(self, n: int) -> str:
-        return "each value is the first input's value minus the second's"
-
-    def expected(self, x):
-        return reference.merge_values(reference.difference, x)
+    said = "each value is the first input's value minus the second's"
 
 
 @graph_layer
 class Multiply(ElementwiseMerge):
-    kind = "Multiply.product"
+    kind, pair, written_out = "Multiply.product", "multiply", "product"
     doing = "multiplies the {n} inputs value by value (each output value is the product at the same position)"
-
-    def combine(self, xs):
-        out = xs[0]
-        for a in xs[1:]:
-            out = out * a
-        return out
-
-    def claim_text(self, n: int) -> str:
-        return f"each value is the product of the {n} inputs' values at that position"
-
-    def expected(self, x):
-        return reference.merge_values(reference.product, x)
+    said = "each value is the product of the {n} inputs' values at that position"
 
 
 @graph_layer
 class Average(ElementwiseMerge):
-    kind = "Average.mean"
+    kind, pair, written_out = "Average.mean", "add", "mean"
     doing = "averages the {n} inputs value by value (their sum divided by {n})"
+    said = "each value is the mean of the {n} inputs' values at that position"
 
     def combine(self, xs):
-        out = xs[0]
-        for a in xs[1:]:
-            out = out + a
-        return out / len(xs)
-
-    def claim_text(self, n: int) -> str:
-        return f"each value is the mean of the {n} inputs' values at that position"
-
-    def expected(self, x):
-        return reference.merge_values(reference.mean, x)
+        return super().combine(xs) / len(xs)
 
 
 @graph_layer
 class Maximum(ElementwiseMerge):
-    kind = "Maximum.largest"
+    kind, pair, written_out = "Maximum.largest", "maximum", "largest"
     doing = "keeps, at each position, the largest of the {n} inputs' values"
-
-    def combine(self, xs):
-        out = xs[0]
-        for a in xs[1:]:
-            out = np.maximum(out, a)
-        return out
-
-    def claim_text(self, n: int) -> str:
-        return f"each value is the largest of the {n} inputs' values at that position"
-
-    def expected(self, x):
-        return reference.merge_values(reference.largest, x)
+    said = "each value is the largest of the {n} inputs' values at that position"
 
 
 @graph_layer
 class Minimum(ElementwiseMerge):
-    kind = "Minimum.smallest"
+    kind, pair, written_out = "Minimum.smallest", "minimum", "smallest"
     doing = "keeps, at each position, the smallest of the {n} inputs' values"
-
-    def combine(self, xs):
-        out = xs[0]
-        for a in xs[1:]:
-            out = np.minimum(out, a)
-        return out
-
-    def claim_text(self, n: int) -> str:
-        return f"each value is the smallest of the {n} inputs' values at that position"
-
-    def expected(self, x):
-        return reference.merge_values(reference.smallest, x)
+    said = "each value is the smallest of the {n} inputs' values at that position"
 
 
 # -- Concatenate -------------------------------------------------------------------------------------
