@@ -8,7 +8,13 @@ import click
 
 from . import __version__
 from .errors import StackError
-from .render.console import make_console
+
+
+def make_console(stderr: bool = False):
+    """A rich console, imported only when something is laid out (not for JSON or code)."""
+    from .render.console import make_console as make
+
+    return make(stderr)
 
 
 def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = False) -> None:
@@ -23,9 +29,9 @@ def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = F
     if as_json:
         import json
 
-        from .render.console import write_raw
+        from .render.plain import write_text
 
-        write_raw(make_console(), json.dumps({"error": error_record(error)}, indent=2, ensure_ascii=False) + "\n")
+        write_text(json.dumps({"error": error_record(error)}, indent=2, ensure_ascii=False) + "\n")
     elif fitted and error.fitted:
         from .render.table import render_fitted
 
@@ -133,15 +139,15 @@ def explain(stack: str | None, as_json: bool, with_weights: bool, as_code: str |
 
         findings = all_findings(stack_file, explanation)
     if as_code:
-        from .render.console import write_raw
+        from .render.plain import write_text
 
-        write_raw(make_console(), code)
+        write_text(code)
     elif as_json:
-        from .render.console import write_raw
         from .render.json_output import explanation_to_json
+        from .render.plain import write_text
 
         text = explanation_to_json(explanation, with_weights)
-        write_raw(make_console(), (_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
+        write_text((_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.table import render_explanation
 
@@ -191,10 +197,10 @@ def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dum
         findings = all_findings(stack_file, result.explanation)
     if as_json:
         from .render.claims_table import claims_to_json
-        from .render.console import write_raw
+        from .render.plain import write_text
 
         text = claims_to_json(result, claims)
-        write_raw(console, (_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
+        write_text((_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.claims_table import render_claims
 
@@ -229,9 +235,9 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
     console = make_console()
     if as_json:
         from .render.comparison import comparison_to_json
-        from .render.console import write_raw
+        from .render.plain import write_text
 
-        write_raw(console, comparison_to_json(comparison) + "\n")
+        write_text(comparison_to_json(comparison) + "\n")
     else:
         from .render.comparison import render_comparison
 
@@ -247,10 +253,10 @@ def _list_lessons(as_json: bool = False) -> None:
     if as_json:
         import json
 
-        from .render.console import write_raw
+        from .render.plain import write_text
 
         lessons = [{"name": name, "summary": lesson_summary(name)} for name in lesson_names()]
-        write_raw(make_console(), json.dumps({"lessons": lessons}, indent=2, ensure_ascii=False) + "\n")
+        write_text(json.dumps({"lessons": lessons}, indent=2, ensure_ascii=False) + "\n")
         return
     render_listing("lesson", "what it settles", [(name, lesson_summary(name)) for name in lesson_names()],
                    "run one with: shapecli compare NAME; compare your own stacks with: shapecli compare A.yaml B.yaml",
@@ -299,7 +305,7 @@ def show(name: str) -> None:
     """Print a bundled scenario's or lesson's YAML, to start from (shapecli show addition > mine.yaml)."""
     from .compare import lesson_dir, lesson_names
     from .errors import did_you_mean, unreadable
-    from .render.console import write_raw
+    from .render.plain import write_text
     from .scenarios import scenario_names, scenario_path
 
     if name in scenario_names():
@@ -312,7 +318,7 @@ def show(name: str) -> None:
         _fail(unreadable(f"no scenario or lesson called '{name}'", expected="one of: " + ", ".join(names),
                          found=name, fix=f"did you mean '{guess}'?" if guess else "`shapecli scenarios` and "
                          "`shapecli compare --list` list them"))
-    write_raw(make_console(), path.read_text(encoding="utf-8"))
+    write_text(path.read_text(encoding="utf-8"))
 
 
 @cli.command()

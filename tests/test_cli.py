@@ -509,3 +509,12 @@ def test_shell_completion_offers_scenarios_and_lessons():
     assert "return-sequences" in result.output and "return-state" in result.output
     env = {"_SHAPECLI_COMPLETE": "bash_complete", "COMP_WORDS": "shapecli explain add", "COMP_CWORD": "2"}
     assert "addition" in CliRunner().invoke(cli, [], env=env, prog_name="shapecli").output
+
+
+@pytest.mark.parametrize("args", [["explain", "addition", "--json"], ["explain", "char-seq2seq", "--as", "keras"],
+                                  ["show", "addition"]])
+def test_json_and_code_out_do_not_import_rich(args):
+    code = ("import sys\nfrom shapecli.cli import cli\ntry:\n    cli(%r, standalone_mode=False)\nexcept SystemExit:\n"
+            "    pass\nprint('RICH' if 'rich' in sys.modules else 'NO-RICH', file=sys.stderr)\n" % (args,))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert result.returncode == 0 and result.stderr.strip().endswith(b"NO-RICH"), result.stderr[-300:]

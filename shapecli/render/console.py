@@ -8,15 +8,9 @@ import sys
 
 from rich.console import Console
 
-from ..errors import EXIT_BROKEN_PIPE
+from .plain import stop_quietly
 
 PIPE_WIDTH = 120
-
-
-def stop_quietly() -> None:
-    """The reader stopped reading (`shapecli explain | head`): end without a word."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise SystemExit(EXIT_BROKEN_PIPE)
 
 
 class _Console(Console):
