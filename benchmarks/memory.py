@@ -21,6 +21,8 @@ STACKS = {
     "embedding-lstm, 50,000-token vocabulary": {
         "input_shape": [20], "layers": [{"Embedding": {"input_dim": 50_000, "output_dim": 64, "mask_zero": True}},
                                         {"LSTM": {"units": 32}}, {"Dense": {"units": 1, "activation": "sigmoid"}}]},
+    "LSTM(1024), 5 steps (weights ≫ activations)": {
+        "input_shape": [5, 32], "layers": [{"LSTM": {"units": 1024}}]},
     "Bidirectional LSTM, 100 steps": {
         "input_shape": [100, 32], "layers": [{"Bidirectional": {"layer": {"LSTM": {"units": 64, "return_sequences": True}}}}]},
     "Dense on (100, 256)": {"input_shape": [100, 256], "layers": [{"Dense": {"units": 256}}]},

@@ -58,26 +58,50 @@ def _openblas() -> tuple:
     return _OPENBLAS
 
 
-class one_blas_thread:
-    """`with one_blas_thread():` runs its block with OpenBLAS held to one thread, then gives back the count
-    it had. For the recurrent loops: one small matrix product per step, where the threads' hand-over costs
-    more than a second core gives, and a busy machine makes every step wait for a thread it has put aside
-    (README, "Speed"). Nothing changes when OPENBLAS_NUM_THREADS is set (the user's choice) or NumPy
-    uses another BLAS."""
+class stall_guard:
+    """For a loop of small matrix products, the recurrent steps: `with stall_guard() as guard:` and
+    `guard.tick()` after each step. OpenBLAS keeps its threads — on a quiet machine a second one makes
+    such a loop ~1.2× faster — until steps stall: a second step over 3× the fastest one yet is the mark
+    of a thread the scheduler puts aside because another program keeps its core busy (a loop that goes on
+    like that is 2–3× slower). From there on, and in every loop that starts in the next 10 seconds, the
+    loop runs on one thread; the count comes back when the block ends (README, "Speed"). Nothing changes
+    when OPENBLAS_NUM_THREADS is set (the user's choice) or when NumPy uses another BLAS."""
+
+    STALL, STALLS, MEMORY = 3.0, 2, 10.0
+    stalled_at = float("-inf")  # when steps last stalled (time.monotonic)
 
     def __enter__(self):
         import os
+        import time
 
-        self.restore = None
-        controls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas()
-        if controls:
-            setter, getter = controls
-            threads = getter()
-            if threads > 1:
-                setter(1)
-                self.restore = lambda: setter(threads)
+        self.controls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas()
+        self.threads = self.controls[1]() if self.controls else 1
+        self.watching, self.capped = self.threads > 1, False
+        self.clock, self.fastest, self.stalls = time.perf_counter, float("inf"), 0
+        if self.watching and time.monotonic() - stall_guard.stalled_at < self.MEMORY:
+            self.cap()
+        self.last = self.clock()
         return self
 
+    def cap(self) -> None:
+        self.controls[0](1)
+        self.watching, self.capped = False, True
+
+    def tick(self) -> None:
+        if not self.watching:
+            return
+        now = self.clock()
+        took, self.last = now - self.last, now
+        if took < self.fastest:
+            self.fastest = took
+        elif took > self.STALL * self.fastest:
+            self.stalls += 1
+            if self.stalls == self.STALLS:
+                import time
+
+                stall_guard.stalled_at = time.monotonic()
+                self.cap()
+
     def __exit__(self, *exc) -> None:
-        if self.restore is not None:
-            self.restore()
+        if self.capped:
+            self.controls[0](self.threads)

@@ -164,8 +164,8 @@ class Conv1D(ChannelsLayout, Layer):
             padded[:, left:left + length] = x
         out_len = (padded.shape[1] - self.span) // self.strides + 1
         group_in, group_out = channels // groups, self.filters // groups
-        windows = np.lib.stride_tricks.sliding_window_view(padded, self.span, axis=1)
-        windows = windows[:, ::self.strides, :, ::self.dilation_rate].transpose(0, 1, 3, 2)  # (batch, out, taps, channels)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, self.span, axis=1)  # (batch, start, channel, tap)
+        windows = windows[:, ::self.strides, :, ::self.dilation_rate].transpose(0, 1, 3, 2)
         kernels = [kernel[:, :, g * group_out:(g + 1) * group_out].reshape(taps * group_in, group_out)
                    for g in range(groups)]
         y = np.empty((batch, out_len, self.filters), np.result_type(x, kernel))

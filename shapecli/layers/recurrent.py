@@ -13,7 +13,7 @@ from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last, one_blas_thread, sigmoid_, tanh_
+from ..ops import dot_last, sigmoid_, stall_guard, tanh_
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
@@ -59,25 +59,60 @@ class Cell:
         """One step: (output h, new states) from this step's x·W + bias and the previous states."""
         raise NotImplementedError
 
-    def fast(self, weights: list, states: list):
-        """RNN.forward's in-place loop: (kernel, advance), or None to run `step` one step at a time.
+    def fast(self, weights: list, states: list, x):
+        """RNN.forward's in-place loop: (advance, stacked), or None to run `step` one step at a time.
 
-        Each step is one matrix product, [h | x | 1] · kernel: the kernel stacks the recurrent kernel, the
-        input kernel and the bias (`stacked`), rearranged and scaled once per call as `advance` wants them.
-        `advance(a, out)` does one step on preallocated buffers: `a` is this step's rows [h | x | 1], it writes
-        the new output into `out` and updates the other states (LSTM's c) in place in `states`."""
+        `advance(t, a, out)` does step t on preallocated buffers: `a` is row t of the rows RNN.run_in_place
+        keeps, [h | x | 1] when `stacked` (see `pre_activations`), else h alone; it writes the new output into
+        `out` and updates the other states (LSTM's c) in place in `states`."""
         return None
 
-    def stacked(self, weights: list, bias=None, blocks=None):
+    def fits_stacked(self, x, width: int) -> bool:
+        """Whether a stacked copy of the weights ((units + features + 1) × width) and the rows [h | x | 1]
+        of every step take no more values than x·W for every step, which is what the memory estimate
+        counts for the loop (RNN.scratch_size): true from a few dozen steps on, false at teaching sizes."""
+        batch, steps, features = x.shape
+        return (self.units + features + 1) * (width + (steps + 1) * batch) <= batch * steps * self.gates * self.units
+
+    def pre_activations(self, weights: list, bias, x, order: list, negated: bool) -> tuple:
+        """(fill, stacked, order): fill(t, a, z) writes step t's pre-activations h·U + x·W + b into z,
+        negated when asked (a gate's exp pass then gives e^(−z) directly), their units-wide blocks in `order`.
+
+        stacked (when `fits_stacked`): one matrix product per step, [h | x | 1] · [U; W; b], the blocks
+        rearranged and negated once per call. Otherwise, with no copy of the weights: x·W for all steps at
+        once (the bias added and the sign changed in one pass over it), then h·U at each step; the blocks
+        then stay in the kernel's order."""
+        matmul, add, subtract = np.matmul, np.add, np.subtract
+        if self.fits_stacked(x, weights[1].shape[1]):
+            stacked = self.stacked(weights, bias, [(k, negated) for k in order])
+            return (lambda t, a, z: matmul(a, stacked, z)), True, order
+        recurrent = weights[1]
+        xw = dot_last(x.transpose(1, 0, 2), weights[0])  # time-major: xw[t] is one contiguous block
+        if negated:  # xw ← −(x·W + b), then z = xw[t] − h·U
+
+            def fill(t, a, z):
+                matmul(a, recurrent, z)
+                subtract(xw[t], z, z)
+
+            np.negative(xw, out=xw) if bias is None else np.subtract(-bias, xw, out=xw)
+        else:
+
+            def fill(t, a, z):
+                matmul(a, recurrent, z)
+                add(z, xw[t], z)
+
+            if bias is not None:
+                xw += bias
+        return fill, False, list(range(recurrent.shape[1] // self.units))
+
+    def stacked(self, weights: list, bias, blocks: list):
         """[recurrent kernel; input kernel; bias] as one (units + features + 1, width) kernel, so that
-        [h | x | 1] · it = h·U + x·W + b (a zero bias row without bias). `blocks` rearranges the units-wide
-        blocks of columns: (source block, negated) for each block of the result. Built in place: no copy of
-        the weights but the result."""
+        [h | x | 1] · it = h·U + x·W + b (a zero bias row without bias). `blocks` places the units-wide blocks
+        of columns: (source block, negated) for each block of the result. Built in place: no copy of the
+        weights but the result."""
         recurrent, kernel = weights[1], weights[0]
         u = self.units
         parts = (recurrent, kernel, np.zeros((1, recurrent.shape[1]), recurrent.dtype) if bias is None else bias[None])
-        if blocks is None:
-            return np.concatenate(parts)
         stacked = np.empty((u + kernel.shape[0] + 1, len(blocks) * u), recurrent.dtype)
         top = 0
         for part in parts:
@@ -116,17 +151,17 @@ class SimpleRNNCell(Cell):
         h = tanh_(z) if self.layer.activation == "tanh" else self.activation(z)
         return h, [h]
 
-    def fast(self, weights: list, states: list):
+    def fast(self, weights: list, states: list, x):
         if self.layer.activation != "tanh":
             return None
-        kernel = self.stacked(weights, self.input_bias(weights))
-        matmul, tanh = np.matmul, np.tanh
+        fill, stacked, _ = self.pre_activations(weights, self.input_bias(weights), x, [0], negated=False)
+        tanh = np.tanh
 
-        def advance(a, out):
-            matmul(a, kernel, out)
+        def advance(t, a, out):
+            fill(t, a, out)
             tanh(out, out)
 
-        return kernel, advance
+        return advance, stacked
 
 
 class LSTMCell(Cell):
@@ -157,31 +192,35 @@ class LSTMCell(Cell):
         h = o * (tanh_(c.copy()) if self.keras_defaults else self.activation(c))
         return h, [h, c]
 
-    def fast(self, weights: list, states: list):
-        """Columns reordered to i, f, o, c (the three sigmoid gates side by side) and the gates' columns negated,
-        once per call: one exp pass then gives e^(−z) for all three, and a gate times v is v / (1 + e^(−z))."""
+    def fast(self, weights: list, states: list, x):
+        """z = −(pre-activations): one exp pass then gives e^(−z) for a gate, and a gate times v is
+        v / (1 + e^(−z)); tanh being odd, the candidate comes out negated, and is subtracted. Stacked, the
+        blocks are reordered to i, f, o, c, so that the three gates are one block of columns."""
         if not self.keras_defaults:
             return None
         u = self.units
-        kernel = self.stacked(weights, self.input_bias(weights), [(0, True), (1, True), (3, True), (2, False)])
+        fill, stacked, order = self.pre_activations(weights, self.input_bias(weights), x, [0, 1, 3, 2], negated=True)
         c = states[1]
         z = np.empty((c.shape[0], 4 * u), c.dtype)
-        gates, i, f, o, candidate = z[:, :3 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
-        matmul, add, divide, exp, tanh = np.matmul, np.add, np.divide, np.exp, np.tanh
+        at = [order.index(k) * u for k in range(4)]  # where the kernel's blocks i, f, c, o are in z
+        i, f, candidate, o = (z[:, start:start + u] for start in at)
+        sigmoids = (z[:, :3 * u],) if stacked else (z[:, :2 * u], o)  # blocks of gates side by side
+        add, subtract, divide, exp, tanh = np.add, np.subtract, np.divide, np.exp, np.tanh
         one = c.dtype.type(1)
 
-        def advance(a, out):
-            matmul(a, kernel, z)
-            exp(gates, gates)
-            add(gates, one, gates)  # 1 + e^(−z) = 1 / sigmoid(z): dividing by it below multiplies by the gate
-            tanh(candidate, candidate)
+        def advance(t, a, out):
+            fill(t, a, z)
+            for gates in sigmoids:
+                exp(gates, gates)
+                add(gates, one, gates)  # 1 + e^(−z) = 1 / sigmoid(z)
+            tanh(candidate, candidate)  # −g
             divide(c, f, c)
-            divide(candidate, i, candidate)
-            add(c, candidate, c)
+            divide(candidate, i, candidate)  # −i·g
+            subtract(c, candidate, c)  # f·c + i·g
             tanh(c, candidate)
             divide(candidate, o, out)
 
-        return kernel, advance
+        return advance, stacked
 
 
 class GRUCell(Cell):
@@ -214,62 +253,76 @@ class GRUCell(Cell):
         h = z * h + (1 - z) * candidate
         return h, [h]
 
-    def fast(self, weights: list, states: list):
-        """The update and reset gates' columns negated: one exp pass gives e^(−z) for both, and a gate times v
-        is v / (1 + e^(−z)). With reset_after, [h | x | 1] · [[U_z, U_r, U_h], [W_z, W_r, 0], [b_z + b'_z,
-        b_r + b'_r, b'_h]] gives both gates and the recurrent part of the candidate (which r multiplies), and
-        a second, thin product [x | 1] · [W_h; b_h] its input part. Without, the gates come from [h | x | 1]
-        and the candidate from [r·h | x | 1]."""
+    def fast(self, weights: list, states: list, x):
+        """The update and reset gates negated (z = −pre-activation: one exp pass gives e^(−z) for both, and a
+        gate times v is v / (1 + e^(−z))); the candidate h̃ = tanh(x·W_h + b_h + r·inner), where inner is
+        h·U_h + b'_h with reset_after, else (r·h)·U_h.
+
+        Stacked (see `pre_activations`): [h | x | 1] · [[U_z, U_r, U_h], [W_z, W_r, 0], [b_z, b_r, b'_h]]
+        gives both gates and, with reset_after, inner; the candidate's input part is [x | 1] · [W_h; b_h]
+        (without reset_after, [r·h | x | 1] · [U_h; W_h; b_h] gives all of it). Otherwise x·W + b for all
+        steps at once and h·U at each step, with no copy of the weights."""
         if not self.keras_defaults:
             return None
         u, reset_after = self.units, self.layer.reset_after
         recurrent, kernel = weights[1], weights[0]
         bias = self.input_bias(weights)
         bias = np.zeros(3 * u, kernel.dtype) if bias is None else bias
-        if reset_after and self.layer.use_bias:
-            bias = np.concatenate([bias[:2 * u] + weights[2][1][:2 * u], weights[2][1][2 * u:], bias[2 * u:]])
-        elif reset_after:
-            bias = np.concatenate([bias, bias[2 * u:]])
-        stacked = np.concatenate([recurrent, kernel, bias[None, :3 * u]])
-        if reset_after:
-            stacked[u:-1, 2 * u:] = 0
-        else:
-            stacked = stacked[:, :2 * u].copy()
-        stacked[:, :2 * u] *= -1
-        candidate_kernel = np.concatenate([kernel[:, 2 * u:], bias[None, -u:]])
-        if not reset_after:
-            candidate_kernel = np.concatenate([recurrent[:, 2 * u:], candidate_kernel])
+        after = weights[2][1] if reset_after and self.layer.use_bias else None  # b', the recurrent bias
+        gate_bias = bias[:2 * u] if after is None else bias[:2 * u] + after[:2 * u]
+        stacked = self.fits_stacked(x, 4 * u if reset_after else 3 * u)
         h0 = states[0]
-        z = np.empty((h0.shape[0], 3 * u), h0.dtype)
+        z = np.empty((h0.shape[0], 3 * u if reset_after else 2 * u), h0.dtype)  # −gates, then inner
         gates, update, reset, inner = z[:, :2 * u], z[:, :u], z[:, u:2 * u], z[:, 2 * u:]
-        candidate = np.empty_like(h0)
-        rows = None if reset_after else np.empty((h0.shape[0], u + kernel.shape[0] + 1), h0.dtype)  # [r·h | x | 1]
+        candidate, scratch = np.empty_like(h0), np.empty_like(h0)
         matmul, add, subtract, divide, exp, tanh, copyto = (
             np.matmul, np.add, np.subtract, np.divide, np.exp, np.tanh, np.copyto)
         one = h0.dtype.type(1)
+        if stacked:  # [U; W; b] with the gates' columns negated, and for reset_after W_h's block zero
+            kernels = np.concatenate([recurrent, kernel, np.concatenate([gate_bias, bias[2 * u:] if after is None
+                                                                         else after[2 * u:]])[None]])
+            kernels[:, :2 * u] *= -1
+            if reset_after:
+                kernels[u:-1, 2 * u:] = 0
+                gate_kernel, candidate_kernel = kernels, np.concatenate([kernel[:, 2 * u:], bias[None, 2 * u:]])
+            else:
+                gate_kernel, candidate_kernel = kernels[:, :2 * u], kernels[:, 2 * u:]
+                operand = np.empty((h0.shape[0], kernels.shape[0]), h0.dtype)  # [r·h | x | 1]
+        else:  # xw ← [−(x·W_zr + b_zr), x·W_h + b_h]
+            xw = dot_last(x.transpose(1, 0, 2), kernel)
+            np.subtract(-gate_bias, xw[..., :2 * u], out=xw[..., :2 * u])
+            xw[..., 2 * u:] += bias[2 * u:]
+            gate_kernel, candidate_kernel = (recurrent, None) if reset_after else (recurrent[:, :2 * u],
+                                                                                   recurrent[:, 2 * u:])
 
-        def advance(a, out):
+        def advance(t, a, out):
             h = a[:, :u]
-            if reset_after:
-                matmul(a, stacked, z)
-                matmul(a[:, u:], candidate_kernel, candidate)
-            else:
-                matmul(a, stacked, gates)
+            matmul(a, gate_kernel, z)
+            if stacked and reset_after:
+                matmul(a[:, u:], candidate_kernel, candidate)  # x·W_h + b_h
+            elif not stacked:
+                subtract(xw[t][:, :2 * u], gates, gates)
+                if after is not None:
+                    add(inner, after[2 * u:], inner)
             exp(gates, gates)
-            add(gates, one, gates)  # 1 + e^(−z) = 1 / sigmoid(z): dividing by it multiplies by the gate
+            add(gates, one, gates)  # 1 + e^(−z) = 1 / sigmoid(z)
             if reset_after:
-                divide(inner, reset, inner)
-                add(candidate, inner, candidate)
+                divide(inner, reset, inner)  # r·inner
+                add(candidate if stacked else xw[t][:, 2 * u:], inner, candidate)
+            elif stacked:
+                divide(h, reset, operand[:, :u])
+                copyto(operand[:, u:], a[:, u:])
+                matmul(operand, candidate_kernel, candidate)
             else:
-                divide(h, reset, rows[:, :u])
-                copyto(rows[:, u:], a[:, u:])
-                matmul(rows, candidate_kernel, candidate)
+                divide(h, reset, scratch)
+                matmul(scratch, candidate_kernel, candidate)
+                add(candidate, xw[t][:, 2 * u:], candidate)
             tanh(candidate, candidate)
-            subtract(h, candidate, out)  # z·h + (1 − z)·candidate = candidate + z·(h − candidate)
+            subtract(h, candidate, out)  # z·h + (1 − z)·h̃ = h̃ + z·(h − h̃)
             divide(out, update, out)
             add(out, candidate, out)
 
-        return stacked, advance
+        return advance, stacked
 
 
 RECURRENT_ARGUMENTS = {
@@ -419,9 +472,9 @@ class RNN(Layer):
         return (self.zero_output_for_mask if forced is None else forced) and not self.unroll
 
     def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool | None = None, initial_state=None):
-        """The loop over time (Keras' RNN), one cell step per time step, with OpenBLAS on one thread (see
-        ops.one_blas_thread). Masked steps keep the previous state and repeat the previous output (or give
-        zeros). Keras' default activations run in place (`run_in_place`), any others through `cell.step`."""
+        """The loop over time (Keras' RNN), one cell step per time step (OpenBLAS down to one thread if the
+        steps stall: ops.stall_guard). Masked steps keep the previous state and repeat the previous output
+        (or give zeros). Keras' default activations run in place (`run_in_place`), others through `cell.step`."""
         mask = real_steps(mask)
         if self.go_backwards:
             x = x[:, ::-1]
@@ -431,15 +484,15 @@ class RNN(Layer):
         last = np.zeros((batch, self.units), x.dtype) if self.unroll else states[0].copy()  # before a real step
         zeros = self.zeros_at_padding(zero_output_for_mask)
         same_dtype = all(a.dtype == x.dtype for a in [*weights, *states]) and x.dtype.kind == "f"
-        fast = self.cell.fast(weights, states) if same_dtype else None
-        with one_blas_thread():
+        fast = self.cell.fast(weights, states, x) if same_dtype else None
+        with stall_guard() as guard:
             if fast is not None:
-                output, states = self.run_in_place(x, mask, zeros, states, last, *fast)
+                output, states = self.run_in_place(x, mask, zeros, states, last, guard, *fast)
             else:
-                output, states = self.run_steps(x, weights, mask, zeros, states, last)
+                output, states = self.run_steps(x, weights, mask, zeros, states, last, guard)
         return [output, *states] if self.return_state else output
 
-    def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last) -> tuple:
+    def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last, guard) -> tuple:
         """The loop of `forward` through `cell.step`: x·W for all steps at once, then one step at a time."""
         xw = dot_last(x.transpose(1, 0, 2), weights[0])  # time-major: xw[t] is one contiguous block
         bias = self.cell.input_bias(weights)
@@ -455,24 +508,28 @@ class RNN(Layer):
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
+            guard.tick()
         return (outputs if self.return_sequences else last), states
 
-    def run_in_place(self, x, mask, zeros: bool, states: list, last, kernel, advance) -> tuple:
-        """The loop of `forward` on preallocated buffers (the cell's `fast`). One (time + 1, batch, units +
-        features + 1) array holds every step's rows [h | x | 1]: step t reads rows t and writes its output
+    def run_in_place(self, x, mask, zeros: bool, states: list, last, guard, advance, stacked: bool) -> tuple:
+        """The loop of `forward` on preallocated buffers (the cell's `fast`). One (time + 1, batch, ·) array
+        holds every step's rows, h or, stacked, [h | x | 1]: step t reads rows t and writes its output
         straight into the h part of rows t + 1, so no step copies anything. A step with padding runs on
         scratch copies and keeps the old states where the mask says so."""
         batch, steps, features = x.shape
         u = self.units
-        rows = np.empty((steps + 1, batch, u + features + 1), x.dtype)
+        rows = np.empty((steps + 1, batch, u + features + 1 if stacked else u), x.dtype)
         rows[0, :, :u] = states[0]
-        rows[:steps, :, u:-1] = x.transpose(1, 0, 2)
-        rows[:, :, -1] = 1
-        rows[steps, :, u:-1] = 0
+        if stacked:
+            rows[:steps, :, u:-1] = x.transpose(1, 0, 2)
+            rows[:, :, -1] = 1
+            rows[steps, :, u:-1] = 0
         kept = states[1:]
         if mask is None:
-            for a, out in zip(rows[:-1], rows[1:, :, :u]):
-                advance(a, out)
+            tick = guard.tick
+            for t, (a, out) in enumerate(zip(rows[:-1], rows[1:, :, :u])):
+                advance(t, a, out)
+                tick()
             h = rows[steps, :, :u].copy()
             if self.return_sequences:
                 return np.ascontiguousarray(rows[1:, :, :u].transpose(1, 0, 2)), [h, *kept]
@@ -481,18 +538,19 @@ class RNN(Layer):
         for t, real in enumerate(mask.all(axis=0).tolist()):
             h, new = rows[t, :, :u], rows[t + 1, :, :u]
             if real:
-                advance(rows[t], new)
+                advance(t, rows[t], new)
                 last = new
             else:
                 keep = mask[:, t, None]
                 before = [s.copy() for s in kept]
-                advance(rows[t], new)
+                advance(t, rows[t], new)
                 for s, old in zip(kept, before):
                     np.copyto(s, old, where=~keep)
                 last = np.where(keep, new, 0 if zeros else last)
                 np.copyto(new, h, where=~keep)
             if outputs is not None:
                 outputs[:, t] = last
+            guard.tick()
         return (outputs if outputs is not None else last.copy()), [rows[steps, :, :u].copy(), *kept]
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
