@@ -11,13 +11,13 @@ needed there). The runs are interleaved — round r runs each case once in every
 other, a different framework first each round, with a short rest before each run (a BLAS's threads spin
 for a while after a product, and would slow whatever runs next) — so that a machine that gets busier or
 quieter weighs on all alike; the table gives the median round of each, after one warm-up run (JAX
-compiles then). A framework that is not installed is a column
-left out. The outputs are checked to agree with shapecli's.
+compiles then). A framework that is not installed is a column left out. The outputs are checked to
+agree with shapecli's.
 
 --blas-threads 1 2 adds a column per count: shapecli with OPENBLAS_NUM_THREADS set to it (shapecli then
-leaves the thread count alone; without it, its recurrent loops drop to one thread when their steps
-stall: ops.stall_guard). --baseline TREE adds shapecli as another source tree has it, e.g. `git archive
-HEAD` unpacked (before/after a change).
+leaves the thread count alone; without it, its recurrent loops run on one thread: ops.one_blas_thread).
+--baseline TREE adds shapecli as another source tree has it, e.g. `git archive HEAD` unpacked
+(before/after a change).
 
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, when set, change how fast NumPy's OpenBLAS runs: to time without
 them, unset both for this command only (env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python ...).

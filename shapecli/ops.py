@@ -58,50 +58,27 @@ def _openblas() -> tuple:
     return _OPENBLAS
 
 
-class stall_guard:
-    """For a loop of small matrix products, the recurrent steps: `with stall_guard() as guard:` and
-    `guard.tick()` after each step. OpenBLAS keeps its threads — on a quiet machine a second one makes
-    such a loop ~1.2× faster — until steps stall: a second step over 3× the fastest one yet is the mark
-    of a thread the scheduler puts aside because another program keeps its core busy (a loop that goes on
-    like that is 2–3× slower). From there on, and in every loop that starts in the next 10 seconds, the
-    loop runs on one thread; the count comes back when the block ends (README, "Speed"). Nothing changes
-    when OPENBLAS_NUM_THREADS is set (the user's choice) or when NumPy uses another BLAS."""
-
-    STALL, STALLS, MEMORY = 3.0, 2, 10.0
-    stalled_at = float("-inf")  # when steps last stalled (time.monotonic)
+class one_blas_thread:
+    """`with one_blas_thread():` runs its block with OpenBLAS held to one thread, then gives back the count
+    it had. For the recurrent loops' small per-step products: on a quiet machine a second thread makes
+    them ~1.1–1.25× faster, but as soon as another program keeps a core busy every product waits for a
+    thread the scheduler has put aside, and the loop gets 2–5× slower (README, "Speed"). Nothing changes
+    when OPENBLAS_NUM_THREADS is set (the user's choice: 2 on a quiet 2-core machine, say) or when NumPy
+    uses another BLAS."""
 
     def __enter__(self):
         import os
-        import time
 
-        self.controls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas()
-        self.threads = self.controls[1]() if self.controls else 1
-        self.watching, self.capped = self.threads > 1, False
-        self.clock, self.fastest, self.stalls = time.perf_counter, float("inf"), 0
-        if self.watching and time.monotonic() - stall_guard.stalled_at < self.MEMORY:
-            self.cap()
-        self.last = self.clock()
+        self.restore = None
+        controls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas()
+        if controls:
+            setter, getter = controls
+            threads = getter()
+            if threads > 1:
+                setter(1)
+                self.restore = lambda: setter(threads)
         return self
 
-    def cap(self) -> None:
-        self.controls[0](1)
-        self.watching, self.capped = False, True
-
-    def tick(self) -> None:
-        if not self.watching:
-            return
-        now = self.clock()
-        took, self.last = now - self.last, now
-        if took < self.fastest:
-            self.fastest = took
-        elif took > self.STALL * self.fastest:
-            self.stalls += 1
-            if self.stalls == self.STALLS:
-                import time
-
-                stall_guard.stalled_at = time.monotonic()
-                self.cap()
-
     def __exit__(self, *exc) -> None:
-        if self.capped:
-            self.controls[0](self.threads)
+        if self.restore is not None:
+            self.restore()

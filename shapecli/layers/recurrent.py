@@ -13,7 +13,7 @@ from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last, sigmoid_, stall_guard, tanh_
+from ..ops import dot_last, one_blas_thread, sigmoid_, tanh_
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
@@ -472,9 +472,9 @@ class RNN(Layer):
         return (self.zero_output_for_mask if forced is None else forced) and not self.unroll
 
     def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool | None = None, initial_state=None):
-        """The loop over time (Keras' RNN), one cell step per time step (OpenBLAS down to one thread if the
-        steps stall: ops.stall_guard). Masked steps keep the previous state and repeat the previous output
-        (or give zeros). Keras' default activations run in place (`run_in_place`), others through `cell.step`."""
+        """The loop over time (Keras' RNN), one cell step per time step, OpenBLAS on one thread
+        (ops.one_blas_thread). Masked steps keep the previous state and repeat the previous output (or give
+        zeros). Keras' default activations run in place (`run_in_place`), any others through `cell.step`."""
         mask = real_steps(mask)
         if self.go_backwards:
             x = x[:, ::-1]
@@ -485,14 +485,14 @@ class RNN(Layer):
         zeros = self.zeros_at_padding(zero_output_for_mask)
         same_dtype = all(a.dtype == x.dtype for a in [*weights, *states]) and x.dtype.kind == "f"
         fast = self.cell.fast(weights, states, x) if same_dtype else None
-        with stall_guard() as guard:
+        with one_blas_thread():
             if fast is not None:
-                output, states = self.run_in_place(x, mask, zeros, states, last, guard, *fast)
+                output, states = self.run_in_place(x, mask, zeros, states, last, *fast)
             else:
-                output, states = self.run_steps(x, weights, mask, zeros, states, last, guard)
+                output, states = self.run_steps(x, weights, mask, zeros, states, last)
         return [output, *states] if self.return_state else output
 
-    def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last, guard) -> tuple:
+    def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last) -> tuple:
         """The loop of `forward` through `cell.step`: x·W for all steps at once, then one step at a time."""
         xw = dot_last(x.transpose(1, 0, 2), weights[0])  # time-major: xw[t] is one contiguous block
         bias = self.cell.input_bias(weights)
@@ -508,10 +508,9 @@ class RNN(Layer):
             states, last = new_states, h
             if outputs is not None:
                 outputs[:, t] = h
-            guard.tick()
         return (outputs if self.return_sequences else last), states
 
-    def run_in_place(self, x, mask, zeros: bool, states: list, last, guard, advance, stacked: bool) -> tuple:
+    def run_in_place(self, x, mask, zeros: bool, states: list, last, advance, stacked: bool) -> tuple:
         """The loop of `forward` on preallocated buffers (the cell's `fast`). One (time + 1, batch, ·) array
         holds every step's rows, h or, stacked, [h | x | 1]: step t reads rows t and writes its output
         straight into the h part of rows t + 1, so no step copies anything. A step with padding runs on
@@ -526,10 +525,8 @@ class RNN(Layer):
             rows[steps, :, u:-1] = 0
         kept = states[1:]
         if mask is None:
-            tick = guard.tick
             for t, (a, out) in enumerate(zip(rows[:-1], rows[1:, :, :u])):
                 advance(t, a, out)
-                tick()
             h = rows[steps, :, :u].copy()
             if self.return_sequences:
                 return np.ascontiguousarray(rows[1:, :, :u].transpose(1, 0, 2)), [h, *kept]
@@ -550,7 +547,6 @@ class RNN(Layer):
                 np.copyto(new, h, where=~keep)
             if outputs is not None:
                 outputs[:, t] = last
-            guard.tick()
         return (outputs if outputs is not None else last.copy()), [rows[steps, :, :u].copy(), *kept]
 
     def draw_weights(self, input_shape: Shape, rng) -> list:
