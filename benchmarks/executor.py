@@ -281,6 +281,26 @@ def main() -> None:
             theirs = statistics.median(times[case, framework])
             cells.append(fmt_ms(theirs) + ("" if framework == "shapecli" else f" ({ours / theirs:.2f}×)"))
         print(f"| {CASES[case][0]} | " + " | ".join(cells) + f" | {agree[case]:.0e} |")
+    teaching_size(args.repeat)
+
+
+def teaching_size(repeat: int) -> None:
+    """The addition lesson's whole run (weights, input, five layers; no claims), where per-call costs
+    count more than per-value ones."""
+    sys.path.insert(0, str(ROOT))
+    from shapecli.numeric import run_stack
+    from shapecli.scenarios import load_stack
+
+    stack = load_stack("addition")
+    print()
+    for batch in (2, 64):
+        run_stack(stack, bind={"batch": batch})
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            run_stack(stack, bind={"batch": batch})
+            runs.append(time.perf_counter() - start)
+        print(f"addition lesson, batch {batch}: whole run {fmt_ms(statistics.median(runs))} (median of {repeat})")
 
 
 if __name__ == "__main__":
