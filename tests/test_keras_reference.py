@@ -24,6 +24,17 @@ def free_input(case: dict) -> tuple[list, dict]:
     return shape, {name: None for name in names}
 
 
+def assert_layers_match(explanation, case: dict) -> None:
+    """Each layer's output shape, parameter count and weight shapes as Keras reported them."""
+    assert len(explanation.steps) == len(case["layers"])
+    for step, keras_shape, params, weights in zip(
+        explanation.steps, case["layer_output_shapes"], case["layer_params"], case["layer_weight_shapes"]
+    ):
+        assert_same_shape(step.output_shape, keras_shape)
+        assert step.params == params
+        assert [list(s) for _, s in step.layer.weight_shapes(step.input_shape)] == weights
+
+
 def assert_same_shape(ours: tuple, keras: list, bindings: dict | None = None) -> None:
     if isinstance(keras[0], list):  # several tensors (return_state): Keras lists their shapes
         assert isinstance(ours, list) and len(ours) == len(keras), (ours, keras)
@@ -49,13 +60,7 @@ def test_shapes_and_params_match_keras(case):
             explain_data(shape, case["layers"], symbols)
         return
     explanation = explain_data(shape, case["layers"], symbols)
-    assert len(explanation.steps) == len(case["layers"])
-    for step, keras_shape, params, weights in zip(
-        explanation.steps, case["layer_output_shapes"], case["layer_params"], case["layer_weight_shapes"]
-    ):
-        assert_same_shape(step.output_shape, keras_shape)
-        assert step.params == params
-        assert [list(s) for _, s in step.layer.weight_shapes(step.input_shape)] == weights
+    assert_layers_match(explanation, case)
     assert explanation.total_params == case["total_params"]
     assert explanation.input_dtype == case["input_dtype"]
 
@@ -109,13 +114,7 @@ def test_the_bundled_addition_scenario_matches_keras():
 
     case = next(c for c in CASES if c["id"] == "stack_addition_encoder_decoder")
     explanation = explain(load_stack("addition"))
-    assert len(explanation.steps) == len(case["layers"])
-    for step, keras_shape, params, weights in zip(
-        explanation.steps, case["layer_output_shapes"], case["layer_params"], case["layer_weight_shapes"]
-    ):
-        assert_same_shape(step.output_shape, keras_shape)
-        assert step.params == params
-        assert [list(s) for _, s in step.layer.weight_shapes(step.input_shape)] == weights
+    assert_layers_match(explanation, case)
     assert_same_shape(explanation.output_shape, case["output_shape"])
     assert explanation.total_params == case["total_params"]
 
