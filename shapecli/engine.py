@@ -309,6 +309,8 @@ def short_sizes(shape, names: list[str]) -> tuple:
     if isinstance(shape, list):
         found = [short_sizes(one, names) for one in shape]
         return [one for one, _ in found], [note for _, notes in found for note in notes]
+    if all(dim.is_known or len(str(dim)) <= LONGEST for dim in shape):
+        return shape, []
     dims, notes = [], []
     for dim in shape:
         if not dim.is_known and len(str(dim)) > LONGEST:
@@ -351,6 +353,8 @@ def many_tensors(before: Step, layer: Layer) -> ShapeMismatch:
 
 def input_shape_notes(layer: Layer, index: int, stack: StackFile) -> list[str]:
     """What Keras 3 does with Keras 2's input_shape / input_dim on a layer."""
+    if "input_shape" not in layer.given and "input_dim" not in layer.given:
+        return []
     given = [name for name in ("input_shape", "input_dim") if name in layer.given and name not in layer.arguments]
     if not given:
         return []

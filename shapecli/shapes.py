@@ -54,18 +54,20 @@ def _atom_key(atom: Atom) -> str:
     return atom if isinstance(atom, str) else str(atom)
 
 
+_NUMBERS: dict[int, "Dim"] = {}
 LONGEST = 48  # characters a size may print as before it is named
 
 
 class Dim:
     """An immutable size: a sum of integer-weighted products of atoms."""
 
-    __slots__ = ("_terms", "_hash", "_text")
+    __slots__ = ("_terms", "_hash", "_text", "is_known")
 
     def __init__(self, terms: Mapping[Monomial, int] | None = None):
         self._terms = {m: c for m, c in (terms or {}).items() if c != 0}
         self._hash = hash(frozenset(self._terms.items()))
         self._text: str | None = None
+        self.is_known: bool = all(m == () for m in self._terms)  # a plain number (no named size in it)
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -75,16 +77,17 @@ class Dim:
         if isinstance(value, bool):
             raise TypeError("a size cannot be a boolean")
         if isinstance(value, int):
-            return cls({(): value})
+            known = _NUMBERS.get(value)
+            if known is None:
+                known = cls({(): value})
+                if len(_NUMBERS) < 4096:  # Dims are immutable: one per number serves every layer
+                    _NUMBERS[value] = known
+            return known
         if isinstance(value, str):
             return cls({(value,): 1})
         raise TypeError(f"cannot make a size from {value!r}")
 
     # -- inspection ---------------------------------------------------------
-    @property
-    def is_known(self) -> bool:
-        return all(m == () for m in self._terms)
-
     @property
     def value(self) -> int:
         if not self.is_known:

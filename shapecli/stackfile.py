@@ -23,7 +23,20 @@ MAX_VALUES = 500_000  # values after alias expansion (a 10,000-layer stack has ~
 TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "inputs", "layers", "outputs")
 SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
+    """The safe loader, remembering each scalar's tag: a long stack file repeats the same few words."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._tags: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        key = (kind, value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
 _scalars = yaml.constructor.SafeConstructor()
 SCALAR_TAGS = {  # tag -> how to build the value; only plain data, never objects
     "tag:yaml.org,2002:str": lambda node: node.value,
@@ -33,7 +46,8 @@ SCALAR_TAGS = {  # tag -> how to build the value; only plain data, never objects
     "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
     "tag:yaml.org,2002:timestamp": lambda node: node.value,  # an unquoted date is text here
 }
-_ALLOWED_TAGS = {*SCALAR_TAGS, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+_SEQUENCE = "tag:yaml.org,2002:seq"
+_ALLOWED_TAGS = {*SCALAR_TAGS, _SEQUENCE, "tag:yaml.org,2002:map"}
 
 
 class Item:
@@ -106,8 +120,10 @@ class StackFile:
 
 # -- YAML nodes -> Items -------------------------------------------------------
 class _Walker:
-    def __init__(self, path: str, lines: list[str]):
+    def __init__(self, path: str, lines: list[str], anchors: bool = True):
         self.path, self.lines = path, lines
+        self.anchors = anchors  # False: the text has no `&`, so no node is reached twice
+        self.count = 1  # values met so far, where there are no anchors (keys count too)
         self.active: set[int] = set()
 
     def mark(self, node: yaml.Node) -> Mark:
@@ -135,9 +151,7 @@ class _Walker:
 
         total = size(root)
         if total > MAX_VALUES and not any(count > 1 for count in uses.values()):
-            raise unreadable(f"the file holds {total:,} values, more than the {MAX_VALUES:,} a stack file may",
-                             Mark(self.path, 1, 1, self.lines), expected=f"at most {MAX_VALUES:,} values",
-                             found=f"{total:,} values", fix="split the model, or explain a smaller part of it")
+            raise too_many_values(total, Mark(self.path, 1, 1, self.lines))
         if total > MAX_VALUES:
             shared = [key for key in sizes if uses[key] > 1] or [id(root)]
             worst = nodes[max(shared, key=lambda key: sizes[key])]
@@ -150,14 +164,25 @@ class _Walker:
             )
 
     def item(self, node: yaml.Node) -> Item:
-        if node.tag not in _ALLOWED_TAGS:
+        tag = node.tag
+        if tag not in _ALLOWED_TAGS:
             raise unreadable(
-                f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed",
+                f"the YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed",
                 self.mark(node),
                 expected="plain YAML values: numbers, strings, booleans, null, lists and mappings",
-                found=f"a value tagged {node.tag}",
+                found=f"a value tagged {tag}",
                 fix="remove the tag; shapecli never runs or builds objects from a stack file",
             )
+        build = SCALAR_TAGS.get(tag)
+        if build is not None:
+            return Item(build(node), None, None, node, self)
+        if not self.anchors:  # no `&` in the text: no value is shared, none can refer to itself
+            self.count += len(node.value) if tag == _SEQUENCE else 2 * len(node.value)
+            if self.count > MAX_VALUES:
+                raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
+            if tag == _SEQUENCE:
+                return Item([self.item(child) for child in node.value], None, None, node, self)
+            return self.mapping(node)
         if id(node) in self.active:
             raise unreadable(
                 "this alias refers to itself",
@@ -166,12 +191,10 @@ class _Walker:
                 found="a recursive alias (an anchor used inside its own value)",
                 fix="write the value out instead of the recursive alias",
             )
-        if isinstance(node, yaml.ScalarNode):
-            return Item(SCALAR_TAGS[node.tag](node), node=node, file=self)
         self.active.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode):
-                return Item([self.item(child) for child in node.value], node=node, file=self)
+            if tag == _SEQUENCE:
+                return Item([self.item(child) for child in node.value], None, None, node, self)
             return self.mapping(node)
         finally:
             self.active.discard(id(node))
@@ -201,6 +224,16 @@ class _Walker:
                 )
             values[key], keys[key] = self.item(value_node), key_item
         return Item(values, keys=keys, node=node, file=self)
+
+
+def too_many_values(count: int | None, mark: Mark) -> StackError:
+    """`count`: the values counted, or None where reading stopped as soon as there were too many."""
+    found = f"{count:,} values" if count is not None else f"more than {MAX_VALUES:,} values"
+    title = f"the file holds {found}, more than the {MAX_VALUES:,} a stack file may" if count is not None else \
+        f"the file holds more than the {MAX_VALUES:,} values a stack file may"
+    return unreadable(title, mark,
+                      expected=f"at most {MAX_VALUES:,} values", found=found,
+                      fix="split the model, or explain a smaller part of it")
 
 
 def indentation_problem(exc: yaml.MarkedYAMLError, lines: list[str], mark: Mark) -> StackError | None:
@@ -272,8 +305,9 @@ def parse_yaml(text: str, path: str) -> Item:
     if node is None:
         raise unreadable("the stack file is empty", Mark(path, 1, 1), fix="start from `shapecli explain addition`")
     try:
-        walker = _Walker(path, lines)
-        walker.check_expansion(node)
+        walker = _Walker(path, lines, anchors="&" in text)
+        if walker.anchors:
+            walker.check_expansion(node)
         return walker.item(node)
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None

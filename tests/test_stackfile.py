@@ -941,3 +941,15 @@ def test_a_file_of_too_many_lines_is_refused_as_too_large_not_as_an_alias_bomb()
     text = "input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * 100_001
     error = error_of(text)
     assert error.title.endswith("is too large to be a stack file: 100,004 lines") and error.expected == "at most 100,000 lines"
+
+
+def test_a_file_without_anchors_is_counted_as_it_is_read(monkeypatch):
+    """No `&` in the text, so no alias check runs: the values are counted during the walk instead."""
+    monkeypatch.setattr(stackfile, "MAX_VALUES", 40)
+    small = "input_shape: [4]\nlayers:\n" + "  - Dense: {units: 2}\n" * 5  # 1 + 4 + 1 + 1 + 5·(1 + 2 + 2) = 32
+    assert len(stackfile.read_stack_text(small, "small.yaml").layers) == 5
+    with pytest.raises(StackError) as caught:
+        stackfile.read_stack_text(small + "  - Dense: {units: 2}\n" * 2, "big.yaml")
+    assert caught.value.title == "the file holds more than the 40 values a stack file may"
+    assert caught.value.found == "more than 40 values"
+    assert caught.value.mark.path == "big.yaml"

@@ -243,14 +243,16 @@ class Layer:
         """Keras-style construction: `LSTM(units=8, return_sequences=True)`.
         Every argument is checked here, however the layer is built."""
         ctx = _context or NO_STACK
-        known = self.all_arguments()
+        table = type(self)._argument_table()
+        known, defaults, required, _ = table
         for key in kwargs:
             if key not in known:
                 raise self.unknown_argument(key)
-        for key, arg in known.items():
+        values = dict(defaults)
+        for key in [key for key in known if key in kwargs or key in required]:  # in declaration order
             if key in kwargs:
-                value = arg.convert(kwargs[key], key, ctx)
-            elif arg.default is REQUIRED:
+                values[key] = known[key].convert(kwargs[key], key, ctx)
+            else:
                 raise ArgumentError(
                     key,
                     f"{self.keras_name} needs `{key}`",
@@ -258,15 +260,26 @@ class Layer:
                     found="no " + key,
                     fix=f"add `{key}: ...`, e.g. `{self.keras_name}: {{{key}: 12}}`",
                 )
-            else:
-                value = arg.default
-            setattr(self, key, value)
+        self.__dict__.update(values)
         self.given = frozenset(kwargs)
         self.check()
 
+    @classmethod
+    def _argument_table(cls) -> tuple[dict[str, Arg], dict[str, Any], frozenset[str], tuple]:
+        """All arguments, the defaults of the optional ones, the names of the required ones, the
+        (name, note) of those with a note: made once per class (a deep stack builds thousands of layers)."""
+        table = cls.__dict__.get("_arguments_table")
+        if table is None:
+            known = {**COMMON_ARGUMENTS, **cls.arguments}  # a layer's own argument wins (Embedding's input_dim)
+            table = (known, {k: a.default for k, a in known.items() if a.default is not REQUIRED},
+                     frozenset(k for k, a in known.items() if a.default is REQUIRED),
+                     tuple((k, a.note) for k, a in known.items() if a.note))
+            cls._arguments_table = table
+        return table
+
     def notes(self) -> list[str]:
         """What to tell about the arguments given (deprecated names and what Keras 3 does with them)."""
-        return [arg.note for key, arg in self.all_arguments().items() if arg.note and key in self.given]
+        return [note for key, note in type(self)._argument_table()[3] if key in self.given]
 
     @property
     def keras_name(self) -> str:
@@ -274,7 +287,7 @@ class Layer:
 
     @classmethod
     def all_arguments(cls) -> dict[str, Arg]:
-        return {**COMMON_ARGUMENTS, **cls.arguments}  # a layer's own argument wins (Embedding's input_dim)
+        return cls._argument_table()[0]
 
     @classmethod
     def unknown_argument(cls, key: str) -> ArgumentError:
@@ -442,7 +455,14 @@ class Layer:
         return type(self)(**{**self.config(), **changes})
 
     def title(self) -> str:
-        """`LSTM(128, return_sequences=True)`: required arguments, then changed ones."""
+        """`LSTM(128, return_sequences=True)`: required arguments, then changed ones (worked out once: a
+        layer's arguments do not change after it is built)."""
+        made = self.__dict__.get("_title")
+        if made is None:
+            made = self.__dict__["_title"] = self._title()
+        return made
+
+    def _title(self) -> str:
         parts = []
         for key, arg in self.arguments.items():
             value = getattr(self, key)

@@ -37,17 +37,17 @@ def why_text(step: Step) -> str:
                      + [f"see: shapecli compare {lesson}"] * bool(lesson))
 
 
-def _cells(step: Step, with_weights: bool = False, graph: bool = False) -> tuple[str, ...]:
+def _cells(step: Step, with_weights: bool = False, graph: bool = False, whole_why: bool = True) -> tuple[str, ...]:
     if graph:  # the tensors it reads, and each tensor it makes with its shape
         shapes = step.output_shape if isinstance(step.output_shape, list) else [step.output_shape]
         params = f"shared ({step.shared_with})" if step.shared_with is not None else f"{step.params:,}"
         cells = (str(step.index), f"{step.layer.name}\n{step.layer.title()}",
                  "\n".join(step.inputs + ["initial_state:"] * bool(step.states) + [f"  {s}" for s in step.states]),
                  "\n".join(f"{name} {format_shape(shape)}" for name, shape in zip(step.outputs, shapes)),
-                 params, why_text(step))
+                 params, why_text(step) if whole_why else step.note)
     else:
         cells = (str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
-                 f"{step.params:,}", why_text(step))
+                 f"{step.params:,}", why_text(step) if whole_why else step.note)
     return (*cells[:5], weights_text(step), cells[5]) if with_weights else cells
 
 
@@ -63,13 +63,13 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
             ("input ", "bold"), f"{name} " if graph else "", format_shape(shape), " ", (explanation.dtypes[name], "dim"),
             ("   (input_shape with the batch axis in front)", "dim") if not graph else "",
         ))
-    rows = [_cells(step, with_weights, graph) for step in explanation.steps]
     columns = GRAPH_COLUMNS if graph else COLUMNS
     columns = (*columns[:5], "weights", columns[5]) if with_weights else columns
-    if len(rows) > LONG_STACK:
-        _render_lines(columns, rows, console)
+    if len(explanation.steps) > LONG_STACK:  # one line a layer: the sentence, without formula or lesson
+        _render_lines(columns, [_cells(step, with_weights, graph, whole_why=False) for step in explanation.steps],
+                      console)
     else:
-        _render_table(columns, rows, console)
+        _render_table(columns, [_cells(step, with_weights, graph) for step in explanation.steps], console)
     total = Text.assemble(("total params ", "bold"), f"{explanation.total_params:,}")
     if graph:
         for name in explanation.outputs:
@@ -124,7 +124,7 @@ def _render_block(cells: dict[str, str], console: Console) -> None:
 
 
 def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
-    rows = [tuple(cell.replace("\n", ", ") for cell in row[:-1]) + (row[-1].split("\n")[0],) for row in rows]
+    rows = [tuple(cell.replace("\n", ", ") for cell in row) for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
 
     def line(cells: tuple[str, ...]) -> str:
