@@ -90,9 +90,11 @@ def _print_findings(findings: list[dict], path: str, console) -> None:
 def _with_findings_json(text: str, findings: list[dict]) -> str:
     import json
 
+    from .render.json_output import dumps
+
     data = json.loads(text)
     data["findings"] = findings
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return dumps(data)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -46,7 +46,7 @@ SCALAR_TAGS = {  # tag -> how to build the value; only plain data, never objects
     "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
     "tag:yaml.org,2002:timestamp": lambda node: node.value,  # an unquoted date is text here
 }
-_SEQUENCE = "tag:yaml.org,2002:seq"
+_SEQUENCE, _TEXT = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {*SCALAR_TAGS, _SEQUENCE, "tag:yaml.org,2002:map"}
 
 
@@ -203,9 +203,12 @@ class _Walker:
         values: dict[str, Item] = {}
         keys: dict[str, Item] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _TEXT:  # the usual key: a name (made here, without the checks of `item`)
+                key_item = Item(key_node.value, None, None, key_node, self)
+            elif key_node.tag == "tag:yaml.org,2002:merge":
                 raise unreadable("merge keys (<<) are not supported", self.mark(key_node), fix="write the keys out")
-            key_item = self.item(key_node)
+            else:
+                key_item = self.item(key_node)
             key = key_item.value
             if not isinstance(key, str):
                 raise unreadable(
@@ -223,7 +226,7 @@ class _Walker:
                     fix=f"remove one of the two '{key}' entries",
                 )
             values[key], keys[key] = self.item(value_node), key_item
-        return Item(values, keys=keys, node=node, file=self)
+        return Item(values, None, keys, node, self)
 
 
 def too_many_values(count: int | None, mark: Mark) -> StackError:

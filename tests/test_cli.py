@@ -473,7 +473,7 @@ def _dense_rows(tmp_path, count: int) -> list[str]:
 
 
 def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
-    from shapecli.render.table import LONG_STACK
+    from shapecli.render import LONG_STACK
 
     rows = _dense_rows(tmp_path, LONG_STACK + 1)
     assert len(rows) == LONG_STACK + 1
@@ -481,6 +481,28 @@ def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
     assert rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")  # the whole sentence, unwrapped
     table_rows = _dense_rows(tmp_path, LONG_STACK)  # up to LONG_STACK: the table, whose `why` column wraps
     assert not table_rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")
+
+
+def test_long_stacks_write_json_a_layer_a_line(tmp_path):
+    """Past LONG_STACK layers each layer's record is one line; the JSON says the same as the indented form."""
+    from shapecli.render import LONG_STACK
+    from shapecli.render.json_output import dumps
+
+    for count in (LONG_STACK, LONG_STACK + 1):
+        path = tmp_path / f"dense{count}.yaml"
+        path.write_text("name: deep\ninput_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * count)
+        result = CliRunner().invoke(cli, ["explain", str(path), "--json"])
+        assert result.exit_code == 0
+        data = json.loads(result.stdout)
+        assert [layer["index"] for layer in data["layers"]] == list(range(1, count + 1))
+        assert data["output_shape"] == ["batch", 7, 12] and data["name"] == "deep"
+        one_line = [line for line in result.stdout.splitlines() if line.startswith('    {"index": ')]
+        assert len(one_line) == (count if count > LONG_STACK else 0)
+        assert result.stdout == json.dumps(data, indent=2, ensure_ascii=False) + "\n" or count > LONG_STACK
+    tricky = {"name": '"layers": [],', "layers": [{"index": k, "note": "é"} for k in range(LONG_STACK + 1)]}
+    assert json.loads(dumps(tricky)) == tricky
+    first = {"layers": tricky["layers"], "name": "\0layers\0", "note": '\n  "layers": "\\u0000layers\\u0000"'}
+    assert json.loads(dumps(first)) == first
 
 
 def test_show_prints_a_scenario_or_lesson_to_start_from():

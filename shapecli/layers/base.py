@@ -10,7 +10,7 @@ Each layer is one class, registered under its Keras name, that owns
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, NamedTuple
 
 from ..activations import ACTIVATIONS, NOT_LAYER_ACTIVATIONS
 from ..claims import padding_counts
@@ -226,6 +226,25 @@ COMMON_ARGUMENTS = {  # keras.layers.Layer's own arguments, which every layer ta
 }
 
 
+class ArgumentTable(NamedTuple):
+    """What constructing, noting and titling a layer class need to know of its arguments."""
+
+    known: dict[str, Arg]  # all of them: Layer's own, then the class's (which win: Embedding's input_dim)
+    defaults: dict[str, Any]  # of the optional ones
+    required: frozenset[str]
+    notes: tuple[tuple[str, str], ...]  # (name, note) of those said when given
+    order: dict[str, int]  # each one's place in `known`
+    titled: tuple[tuple[str, Arg], ...]  # the class's own that a title may show
+
+    @classmethod
+    def of(cls, layer_class: type["Layer"]) -> "ArgumentTable":
+        known = {**COMMON_ARGUMENTS, **layer_class.arguments}
+        return cls(known, {k: a.default for k, a in known.items() if a.default is not REQUIRED},
+                   frozenset(k for k, a in known.items() if a.default is REQUIRED),
+                   tuple((k, a.note) for k, a in known.items() if a.note), {k: i for i, k in enumerate(known)},
+                   tuple((k, a) for k, a in layer_class.arguments.items() if a.shown or a.default is REQUIRED))
+
+
 # -- the base class --------------------------------------------------------------
 class Layer:
     """A Keras layer. Most take one tensor: `input_shape` is a Shape and `x` an array. A layer with
@@ -244,42 +263,40 @@ class Layer:
         Every argument is checked here, however the layer is built."""
         ctx = _context or NO_STACK
         table = type(self)._argument_table()
-        known, defaults, required, _ = table
+        known, order = table.known, table.order
         for key in kwargs:
             if key not in known:
                 raise self.unknown_argument(key)
-        values = dict(defaults)
-        for key in [key for key in known if key in kwargs or key in required]:  # in declaration order
-            if key in kwargs:
-                values[key] = known[key].convert(kwargs[key], key, ctx)
-            else:
-                raise ArgumentError(
-                    key,
-                    f"{self.keras_name} needs `{key}`",
-                    expected=f"`{key}:` among the arguments of {self.keras_name}",
-                    found="no " + key,
-                    fix=f"add `{key}: ...`, e.g. `{self.keras_name}: {{{key}: 12}}`",
-                )
+        values = dict(table.defaults)
+        missing = min((order[key] for key in table.required if key not in kwargs), default=len(order))
+        for key in sorted(kwargs, key=order.__getitem__):  # checked in declaration order, as is a missing one
+            if order[key] > missing:
+                break
+            values[key] = known[key].convert(kwargs[key], key, ctx)
+        if missing < len(order):
+            key = list(known)[missing]
+            raise ArgumentError(
+                key,
+                f"{self.keras_name} needs `{key}`",
+                expected=f"`{key}:` among the arguments of {self.keras_name}",
+                found="no " + key,
+                fix=f"add `{key}: ...`, e.g. `{self.keras_name}: {{{key}: 12}}`",
+            )
         self.__dict__.update(values)
         self.given = frozenset(kwargs)
         self.check()
 
     @classmethod
-    def _argument_table(cls) -> tuple[dict[str, Arg], dict[str, Any], frozenset[str], tuple]:
-        """All arguments, the defaults of the optional ones, the names of the required ones, the
-        (name, note) of those with a note: made once per class (a deep stack builds thousands of layers)."""
+    def _argument_table(cls) -> "ArgumentTable":
+        """Made once per class: a deep stack builds thousands of layers."""
         table = cls.__dict__.get("_arguments_table")
         if table is None:
-            known = {**COMMON_ARGUMENTS, **cls.arguments}  # a layer's own argument wins (Embedding's input_dim)
-            table = (known, {k: a.default for k, a in known.items() if a.default is not REQUIRED},
-                     frozenset(k for k, a in known.items() if a.default is REQUIRED),
-                     tuple((k, a.note) for k, a in known.items() if a.note))
-            cls._arguments_table = table
+            table = cls._arguments_table = ArgumentTable.of(cls)
         return table
 
     def notes(self) -> list[str]:
         """What to tell about the arguments given (deprecated names and what Keras 3 does with them)."""
-        return [note for key, note in type(self)._argument_table()[3] if key in self.given]
+        return [note for key, note in type(self)._argument_table().notes if key in self.given]
 
     @property
     def keras_name(self) -> str:
@@ -287,7 +304,7 @@ class Layer:
 
     @classmethod
     def all_arguments(cls) -> dict[str, Arg]:
-        return cls._argument_table()[0]
+        return cls._argument_table().known
 
     @classmethod
     def unknown_argument(cls, key: str) -> ArgumentError:
@@ -464,7 +481,7 @@ class Layer:
 
     def _title(self) -> str:
         parts = []
-        for key, arg in self.arguments.items():
+        for key, arg in type(self)._argument_table().titled:
             value = getattr(self, key)
             if arg.default is REQUIRED:
                 parts.append(_show(value))

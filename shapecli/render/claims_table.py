@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -12,7 +10,7 @@ from rich.text import Text
 from ..claims import Claim, sentences
 from ..numeric import Run
 from .fit import Column, fitted_table, wrapped
-from .json_output import layer_record
+from .json_output import dumps, layer_record
 
 
 def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None:
@@ -89,4 +87,4 @@ def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
 
 
 def claims_to_json(run: Run, claims: list[list[Claim]]) -> str:
-    return json.dumps(claims_to_dict(run, claims), indent=2, ensure_ascii=False)
+    return dumps(claims_to_dict(run, claims))

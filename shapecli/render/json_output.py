@@ -6,6 +6,7 @@ import json
 
 from ..engine import Explanation, Step
 from ..shapes import shape_to_json
+from . import LONG_STACK
 
 
 def layer_record(step: Step) -> dict:
@@ -30,15 +31,24 @@ def layer_record(step: Step) -> dict:
 
 def arguments(layer) -> dict:
     """The layer's arguments as a stack file writes them (a wrapped layer as {Name: {arguments}})."""
-    found = {}
-    for key, value in layer.config().items():
-        if not layer.arguments[key].shown:  # initializers, regularizers …: accepted, change nothing
-            continue
+    found, config = {}, layer.config()
+    for key in _shown(type(layer)):  # not initializers, regularizers …: accepted, they change nothing
+        value = config[key]
         if hasattr(value, "keras_name"):
             value = {value.keras_name: arguments(value)}
         if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
             found[key] = value
     return found
+
+
+_SHOWN: dict[type, list[str]] = {}
+
+
+def _shown(cls: type) -> list[str]:
+    """The arguments a layer class shows, in order (worked out once a class)."""
+    if cls not in _SHOWN:
+        _SHOWN[cls] = [key for key, arg in cls.arguments.items() if arg.shown]
+    return _SHOWN[cls]
 
 
 def weights_record(step: Step) -> list[dict]:
@@ -91,4 +101,18 @@ def explanation_to_json(explanation: Explanation, with_weights: bool = False) ->
     if with_weights:  # each layer's weights, as Keras' get_weights() lists them
         for record, step in zip(found["layers"], explanation.steps):
             record["weights"] = weights_record(step)
-    return json.dumps(found, indent=2, ensure_ascii=False)
+    return dumps(found)
+
+
+def dumps(found: dict) -> str:
+    """Indented JSON; past LONG_STACK layers, each layer's record on one line of its own (the same JSON,
+    written by the json module's C encoder: three times faster, and a long listing is read a line a layer)."""
+    layers = found.get("layers", [])
+    if len(layers) <= LONG_STACK:
+        return json.dumps(found, indent=2, ensure_ascii=False)
+    text = json.dumps({**found, "layers": _SPOT}, indent=2, ensure_ascii=False)  # a string no value can end up as
+    records = ",\n".join("    " + json.dumps(record, ensure_ascii=False) for record in layers)
+    return text.replace(f'\n  "layers": {json.dumps(_SPOT)}', '\n  "layers": [\n' + records + '\n  ]', 1)
+
+
+_SPOT = "\0layers\0"  # encoded as "\u0000layers\u0000": within any other encoded string its quote would be escaped

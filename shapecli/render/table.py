@@ -14,10 +14,10 @@ from rich.text import Text
 
 from ..engine import Explanation, Step
 from ..shapes import format_shape
+from . import LONG_STACK
 from .console import write_raw
 from .fit import Column, fitted_table, joined, wrapped
 
-LONG_STACK = 300
 COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
 
 
