@@ -51,6 +51,26 @@ CASES = {
     "Dense": ("Dense(256) on (64, 100, 256)", {"Dense": {"units": 256}}, (64, 100, 256)),
     "LSTM, batch 1": ("LSTM(256), B1 T1000 F32", {"LSTM": {"units": 256}}, (1, 1000, 32)),
 }
+# --sweep: LSTM and GRU over the batch sizes and lengths the goals name (the largest, B512 T1000, left out: a
+# single run of it takes seconds, and B64 T1000 and B512 T100 already do the same work)
+SWEEP = [(b, t) for b in (1, 8, 64, 512) for t in (10, 100, 1000) if b * t <= 64_000]
+for kind in ("LSTM", "GRU"):
+    for b, t in SWEEP:
+        CASES[f"{kind} B{b} T{t}"] = (f"{kind}(256), B{b} T{t} F32", {kind: {"units": 256}}, (b, t, 32))
+SWEPT = [name for name in CASES if name.count(" B") and name.split()[0] in ("LSTM", "GRU")]
+
+# The goals, as the most shapecli's time may be over the other's: ≤ 1 (as fast as Keras-JAX), ≤ 1/3 (3× faster
+# than Keras-NumPy); against PyTorch for the layers named.
+GOALS = {"keras-jax": 1.0, "keras-numpy": 1 / 3}
+TORCH_GOALS = {"LSTM": 2.0, "Bidirectional": 2.0, "Conv1D": 1.5}
+
+
+def goal(case: str, framework: str) -> float | None:
+    if framework == "torch":
+        return TORCH_GOALS.get(next(iter(CASES[case][1])))
+    return GOALS.get(framework)
+
+
 FRAMEWORKS = {
     "shapecli": "shapecli (NumPy)",
     "baseline": "shapecli, baseline",
@@ -228,6 +248,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="rounds (the median is shown)")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds of rest before each run")
     parser.add_argument("--case", action="append", choices=list(CASES), help="only these cases")
+    parser.add_argument("--sweep", action="store_true",
+                        help="LSTM and GRU at batch 1, 8, 64, 512 and 10, 100, 1000 steps instead of the usual cases")
     parser.add_argument("--python", default=sys.executable, help="interpreter for PyTorch and Keras")
     parser.add_argument("--blas-threads", type=int, nargs="+", default=[], metavar="N",
                         help="also shapecli with OPENBLAS_NUM_THREADS=N, for each N")
@@ -237,7 +259,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker)
-    cases = args.case or list(CASES)
+    cases = args.case or (SWEPT if args.sweep else [name for name in CASES if name not in SWEPT])
     wanted = (["shapecli"] + (["baseline"] if args.baseline else []) + [f"shapecli-{n}" for n in args.blas_threads]
               + ["torch", "keras-numpy", "keras-jax"])
     workers = {}
@@ -274,13 +296,19 @@ def main() -> None:
           f"{load_before:.1f} before, {load():.1f} after, on {os.cpu_count()} cores\n")
     print("| case | " + " | ".join(title(f) for f in columns) + " | outputs agree to |")
     print("|---|" + "---|" * (len(columns) + 1))
+    missed = []
     for case in cases:
         ours = statistics.median(times[case, "shapecli"])
         cells = []
         for framework in columns:
             theirs = statistics.median(times[case, framework])
-            cells.append(fmt_ms(theirs) + ("" if framework == "shapecli" else f" ({ours / theirs:.2f}×)"))
+            limit = goal(case, framework)
+            mark = " ✗" if limit is not None and ours / theirs > limit else ""
+            if mark:
+                missed.append(f"{CASES[case][0]} against {title(framework)}: {ours / theirs:.2f}× (goal ≤ {limit:.2f}×)")
+            cells.append(fmt_ms(theirs) + ("" if framework == "shapecli" else f" ({ours / theirs:.2f}×{mark})"))
         print(f"| {CASES[case][0]} | " + " | ".join(cells) + f" | {agree[case]:.0e} |")
+    print("\nevery ratio within its goal" if not missed else "\noutside the goals (✗):\n  " + "\n  ".join(missed))
     teaching_size(args.repeat)
 
 

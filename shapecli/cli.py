@@ -313,14 +313,15 @@ def show(name: str) -> None:
     if name in scenario_names():
         path = scenario_path(name)
     elif name in lesson_names():
-        path = lesson_dir() / f"{name}.yaml"
+        path = str(lesson_dir() / f"{name}.yaml")
     else:
         names = scenario_names() + lesson_names()
         guess = did_you_mean(name, names)
         _fail(unreadable(f"no scenario or lesson called '{name}'", expected="one of: " + ", ".join(names),
                          found=name, fix=f"did you mean '{guess}'?" if guess else "`shapecli scenarios` and "
                          "`shapecli compare --list` list them"))
-    write_text(path.read_text(encoding="utf-8"))
+    with open(path, encoding="utf-8") as handle:
+        write_text(handle.read())
 
 
 @cli.command()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .errors import (
     EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, ArgumentError, Mark, ShapeMismatch, StackError, describe_value, did_you_mean, unreadable,
@@ -22,7 +21,10 @@ from .stackfile import Item, LayerEntry, StackFile, layer_entry
 
 def keras_layer_names() -> list[str]:
     """Every layer class Keras 3 exports, as tools/make_keras_reference.py wrote them from Keras itself."""
-    text = (Path(__file__).parent / "keras_layer_names.txt").read_text(encoding="utf-8")
+    import os
+
+    with open(os.path.join(os.path.dirname(__file__), "keras_layer_names.txt"), encoding="utf-8") as handle:
+        text = handle.read()
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -9,7 +9,6 @@ what was expected, what was found, and the fix.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -67,6 +66,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     by_case = {c.lower(): c for c in choices}
     if word.lower() in by_case:
         return by_case[word.lower()]
+    import difflib  # only when a name is wrong
+
     close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
     return by_case[close[0]] if close else None
 

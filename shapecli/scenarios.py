@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 from typing import BinaryIO
 
 from .errors import did_you_mean, unreadable
@@ -12,26 +12,30 @@ from .stackfile import StackFile, read_stack_file, read_stack_stream
 DEFAULT_SCENARIO = "addition"
 
 
-def scenario_dir() -> Path:
-    bundled = Path(__file__).parent / "scenarios"  # a wheel puts them here
-    if bundled.is_dir():
+# os.path, not pathlib: pathlib's import costs more than the rest of `explain --json` reading a small file
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def scenario_dir() -> str:
+    bundled = os.path.join(HERE, "scenarios")  # a wheel puts them here
+    if os.path.isdir(bundled):
         return bundled
-    return Path(__file__).parent.parent / "scenarios"  # a source checkout (editable install)
+    return os.path.join(os.path.dirname(HERE), "scenarios")  # a source checkout (editable install)
 
 
 def scenario_names() -> list[str]:
-    return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+    return sorted(name[:-len(".yaml")] for name in os.listdir(scenario_dir()) if name.endswith(".yaml"))
 
 
-def scenario_path(name: str) -> Path:
-    return scenario_dir() / f"{name}.yaml"
+def scenario_path(name: str) -> str:
+    return os.path.join(scenario_dir(), f"{name}.yaml")
 
 
 def scenario_summaries() -> list[tuple[str, str]]:
     """(name, one line) for each bundled scenario: its description, else its name."""
     found = []
     for name in scenario_names():
-        stack = read_stack_file(str(scenario_path(name)))
+        stack = read_stack_file(scenario_path(name))
         found.append((name, stack.description or stack.name or ""))
     return found
 
@@ -41,11 +45,11 @@ def load_stack(target: str | None, stdin: BinaryIO | None = None, model: str | N
     read (never run) by shapecli.pyreader; `model` picks one of the models it builds."""
     if target is None:
         target = DEFAULT_SCENARIO
-    path = Path(target)
-    if path.suffix == ".py" and path.is_file():
+    suffix = os.path.splitext(target)[1]
+    if suffix == ".py" and os.path.isfile(target):
         from .pyreader import read_python_file
 
-        return read_python_file(str(path), model)
+        return read_python_file(target, model)
     if model is not None:
         raise unreadable(
             "--model picks one of the models of a Python script",
@@ -53,22 +57,22 @@ def load_stack(target: str | None, stdin: BinaryIO | None = None, model: str | N
             found=f"--model {model} with {target}",
             fix="leave --model out for a stack file or a scenario",
         )
-    if path.suffix.lower() in (".keras", ".json") and path.is_file():  # a saved model's config (never its weights)
+    if suffix.lower() in (".keras", ".json") and os.path.isfile(target):  # a saved model's config (never its weights)
         from .savedmodel import read_saved_model
 
-        return read_saved_model(str(path))
+        return read_saved_model(target)
     if target == "-":
         return read_stack_stream(stdin if stdin is not None else sys.stdin.buffer)
-    if path.is_dir():
+    if os.path.isdir(target):
         raise unreadable(f"{target} is a directory", expected="a stack file, a Keras script (.py) or a saved model "
                          "(.keras, .json)", found="a directory", fix="name a file inside it")
-    if path.is_file():
-        return read_stack_file(str(path))
+    if os.path.isfile(target):
+        return read_stack_file(target)
     if target in scenario_names():
-        return read_stack_file(str(scenario_path(target)))
+        return read_stack_file(scenario_path(target))
     names = scenario_names()
     guess = did_you_mean(target, names)
-    looks_like_path = path.suffix in (".yaml", ".yml", ".py", ".keras", ".json") or "/" in target
+    looks_like_path = suffix in (".yaml", ".yml", ".py", ".keras", ".json") or "/" in target
     raise unreadable(
         f"no such file: {target}" if looks_like_path else f"'{target}' is neither a file nor a bundled scenario",
         expected="a path to a YAML stack file, a Keras script (.py) or a saved model (.keras, .json), or a scenario "

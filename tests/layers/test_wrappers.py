@@ -376,3 +376,29 @@ def test_return_sequences_on_bidirectional_itself_is_unreadable():
     error = stack_error([7, 12], [bidirectional({"LSTM": {"units": 4}}, return_sequences=True)])
     assert error.exit_code == 2
     assert "Bidirectional has no argument `return_sequences`" in error.title
+
+
+@pytest.mark.parametrize("inner", ["LSTM", "GRU"])
+def test_bidirectional_directions_side_by_side_give_the_same_numbers(monkeypatch, inner):
+    """The two directions run in two threads (ops.side_by_side): the same numbers as one after the
+    other, states and padding included, and every claim still holds."""
+    import numpy as np
+
+    from shapecli import ops
+    from shapecli.claims import check_run
+    from shapecli.numeric import run_plan
+
+    explanation = explain_data([9], [
+        {"Embedding": {"input_dim": 20, "output_dim": 6, "mask_zero": True}},
+        {"Bidirectional": {"layer": {inner: {"units": 5, "return_sequences": True, "return_state": True}}}}])
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    runs = {}
+    for name, work in (("one after the other", 10**12), ("side by side", 0)):
+        monkeypatch.setattr(ops, "SIDE_BY_SIDE_WORK", work)
+        runs[name] = run_plan(explanation, {"batch": 4}, seed=3)
+        assert all(claim.ok for layer in check_run(runs[name]) for claim in layer)
+    apart, beside = (runs[name].layers[-1].output for name in ("one after the other", "side by side"))
+    assert len(apart) == len(beside) == (3 if inner == "GRU" else 5)
+    for a, b in zip(apart, beside):
+        np.testing.assert_array_equal(a, b)
