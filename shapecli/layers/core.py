@@ -53,9 +53,12 @@ class Dense(Layer):
         return True
 
     def forward(self, x, weights: list, mask=None):
-        y = dot_last(x, weights[0])
+        y = dot_last(x, weights[0])  # a new array: the bias goes into it in place (no second output-sized array)
         if self.use_bias:
-            y = y + weights[1]
+            if y.dtype == np.result_type(y, weights[1]):
+                y += weights[1]
+            else:
+                y = y + weights[1]
         return activate(self.activation, y)
 
     def claims(self, x, y, weights: list, mask=None) -> list:
