@@ -13,7 +13,7 @@ from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last, one_blas_thread, sigmoid_, tanh_
+from ..ops import dot_last, one_blas_thread, side_by_side, sigmoid_, tanh_
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
@@ -162,6 +162,9 @@ class SimpleRNNCell(Cell):
             tanh(out, out)
 
         return advance, stacked
+
+
+HALF_BATCH = 8  # the fewest samples a half runs: below, a step's product costs as much for half the batch
 
 
 class LSTMCell(Cell):
@@ -471,10 +474,13 @@ class RNN(Layer):
         ignores it and repeats the previous output all the same."""
         return (self.zero_output_for_mask if forced is None else forced) and not self.unroll
 
-    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool | None = None, initial_state=None):
+    def forward(self, x, weights: list, mask=None, zero_output_for_mask: bool | None = None, initial_state=None,
+                split_batch: bool = True):
         """The loop over time (Keras' RNN), one cell step per time step, OpenBLAS on one thread
         (ops.one_blas_thread). Masked steps keep the previous state and repeat the previous output (or give
-        zeros). Keras' default activations run in place (`run_in_place`), any others through `cell.step`."""
+        zeros). Keras' default activations run in place (`run_in_place`), any others through `cell.step`.
+        The samples of a batch never meet, so a large batch runs as two halves side by side
+        (ops.side_by_side), unless the caller already runs two loops so (`split_batch`: Bidirectional)."""
         mask = real_steps(mask)
         if self.go_backwards:
             x = x[:, ::-1]
@@ -484,12 +490,23 @@ class RNN(Layer):
         last = np.zeros((batch, self.units), x.dtype) if self.unroll else states[0].copy()  # before a real step
         zeros = self.zeros_at_padding(zero_output_for_mask)
         same_dtype = all(a.dtype == x.dtype for a in [*weights, *states]) and x.dtype.kind == "f"
-        fast = self.cell.fast(weights, states, x) if same_dtype else None
-        with one_blas_thread():
-            if fast is not None:
-                output, states = self.run_in_place(x, mask, zeros, states, last, *fast)
-            else:
-                output, states = self.run_steps(x, weights, mask, zeros, states, last)
+
+        def run(rows: slice) -> tuple:
+            part, xs, ms = [s[rows] for s in states], x[rows], None if mask is None else mask[rows]
+            fast = self.cell.fast(weights, part, xs) if same_dtype else None
+            with one_blas_thread():
+                if fast is not None:
+                    return self.run_in_place(xs, ms, zeros, part, last[rows], *fast)
+                return self.run_steps(xs, weights, ms, zeros, part, last[rows])
+
+        if split_batch and batch >= 2 * HALF_BATCH:
+            half = batch // 2
+            first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)),
+                                         work=batch * x.shape[1] * self.units)
+            output = np.concatenate([first[0], second[0]])
+            states = [np.concatenate(pair) for pair in zip(first[1], second[1])]
+        else:
+            output, states = run(slice(None))
         return [output, *states] if self.return_state else output
 
     def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last) -> tuple:

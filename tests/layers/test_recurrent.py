@@ -329,3 +329,55 @@ def test_stateful_needs_a_fixed_batch_size_like_keras(layer):
     assert error.exit_code == 1
     assert "fixed batch size" in error.title
     assert error.fix.startswith("remove stateful")
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("args", [{"return_sequences": True, "return_state": True},
+                                  {"go_backwards": True, "return_state": True}])
+def test_a_large_batch_runs_as_two_halves_with_the_same_numbers(monkeypatch, kind, args):
+    """The samples of a batch never meet: two halves side by side (ops.side_by_side) give the numbers one
+    loop over the whole batch gives, padding and states included, and every claim still holds."""
+    import numpy as np
+
+    from shapecli import ops
+    from shapecli.claims import check_run
+    from shapecli.layers import recurrent
+    from shapecli.numeric import run_plan
+
+    explanation = explain_data([9], [{"Embedding": {"input_dim": 20, "output_dim": 6, "mask_zero": True}},
+                                     {kind: {"units": 5, **args}}])
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(recurrent, "HALF_BATCH", 3)
+    runs = {}
+    for name, work in (("whole", 10**12), ("halves", 0)):
+        monkeypatch.setattr(ops, "SIDE_BY_SIDE_WORK", work)
+        runs[name] = run_plan(explanation, {"batch": 7}, seed=5)
+        assert all(claim.ok for layer in check_run(runs[name]) for claim in layer)
+    whole, halves = runs["whole"].layers[-1].output, runs["halves"].layers[-1].output
+    assert len(whole) == len(halves) == (3 if kind == "LSTM" else 2)
+    for a, b in zip(whole, halves):
+        assert a.shape == b.shape and a.shape[0] == 7
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_halves_start_from_their_own_rows_of_the_initial_state(monkeypatch):
+    import numpy as np
+
+    from shapecli import ops
+    from shapecli.layers import recurrent
+
+    layer = LSTM(units=4, return_sequences=True, return_state=True)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 5, 3)).astype("float32")
+    weights = [rng.standard_normal(s).astype("float32") for s in ((3, 16), (4, 16), (16,))]
+    start = [rng.standard_normal((6, 4)).astype("float32") for _ in range(2)]
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(recurrent, "HALF_BATCH", 3)
+    monkeypatch.setattr(ops, "SIDE_BY_SIDE_WORK", 0)
+    halves = layer.forward(x, weights, initial_state=start)
+    whole = layer.forward(x, weights, initial_state=start, split_batch=False)
+    for a, b in zip(whole, halves):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    assert not np.allclose(halves[0], layer.forward(x, weights)[0])  # the initial state was used
