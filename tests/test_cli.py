@@ -540,3 +540,16 @@ def test_json_and_code_out_do_not_import_rich(args):
             "    pass\nprint('RICH' if 'rich' in sys.modules else 'NO-RICH', file=sys.stderr)\n" % (args,))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert result.returncode == 0 and result.stderr.strip().endswith(b"NO-RICH"), result.stderr[-300:]
+
+
+def test_the_command_ends_without_teardown_yet_writes_everything_and_keeps_its_exit_code(tmp_path):
+    """main() ends the process with os._exit: every byte must be flushed first, and 0 / 1 / 2 kept."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * 400)
+    whole = run_module("explain", str(path), "--json")
+    assert whole.returncode == 0 and len(json.loads(whole.stdout)["layers"]) == 400
+    assert whole.stdout.endswith(b"}\n")
+    assert run_module("explain", "stacked-lstm-wrong").returncode == 1
+    unreadable = run_module("explain", str(tmp_path / "missing.yaml"))
+    assert unreadable.returncode == 2 and unreadable.stderr.startswith(b"error: no such file")
+    assert run_module("no-such-command").returncode == 2
