@@ -534,7 +534,7 @@ def test_shell_completion_offers_scenarios_and_lessons():
 
 
 @pytest.mark.parametrize("args", [["explain", "addition", "--json"], ["explain", "char-seq2seq", "--as", "keras"],
-                                  ["show", "addition"]])
+                                  ["show", "addition"], ["run", "addition", "--json"]])
 def test_json_and_code_out_do_not_import_rich(args):
     code = ("import sys\nfrom shapecli.cli import cli\ntry:\n    cli(%r, standalone_mode=False)\nexcept SystemExit:\n"
             "    pass\nprint('RICH' if 'rich' in sys.modules else 'NO-RICH', file=sys.stderr)\n" % (args,))

@@ -10,7 +10,6 @@ from rich.text import Text
 from ..claims import Claim, sentences
 from ..numeric import Run
 from .fit import Column, fitted_table, wrapped
-from .json_output import dumps, layer_record
 
 
 def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None:
@@ -57,34 +56,3 @@ def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None
     if failed:
         summary.append(f"; {len(failed)} failed: " + "; ".join(c.name for c in failed), style="red")
     console.print(summary)
-
-
-def claims_to_dict(run: Run, claims: list[list[Claim]]) -> dict:
-    every = [c for layer_claims in claims for c in layer_claims]
-    said = sentences(run, claims)
-    return {
-        "name": run.explanation.stack.name,
-        "seed": run.seed,
-        "bindings": run.bindings,
-        "input_shape": list(run.input.shape),
-        "layers": [
-            {
-                **layer_record(layer_run.step),
-                "observed_shape": [list(y.shape) for y in layer_run.output] if isinstance(layer_run.output, list)
-                else list(layer_run.output.shape),
-                "claims": [{"claim": c.name, "kind": c.kind, "proves": c.backs, "expected": c.expected,
-                            "observed": c.observed, "ok": c.ok} for c in layer_claims],
-            }
-            for layer_run, layer_claims in zip(run.layers, claims)
-        ],
-        "sentences": [{"index": s.index, "which": s.which, "text": s.text, "proven": s.proven, "reason": s.reason}
-                      for s in said],
-        "sentences_proven": sum(s.proven for s in said),
-        "claims": len(every),
-        "failed": sum(not c.ok for c in every),
-        "ok": all(c.ok for c in every),
-    }
-
-
-def claims_to_json(run: Run, claims: list[list[Claim]]) -> str:
-    return dumps(claims_to_dict(run, claims))

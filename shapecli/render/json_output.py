@@ -116,3 +116,37 @@ def dumps(found: dict) -> str:
 
 
 _SPOT = "\0layers\0"  # encoded as "\u0000layers\u0000": within any other encoded string its quote would be escaped
+
+
+def claims_to_dict(run, claims: list[list]) -> dict:
+    """`run --json`: each layer with its claims, and which sentences of `explain` were proven."""
+    from ..claims import sentences
+
+    every = [c for layer_claims in claims for c in layer_claims]
+    said = sentences(run, claims)
+    return {
+        "name": run.explanation.stack.name,
+        "seed": run.seed,
+        "bindings": run.bindings,
+        "input_shape": list(run.input.shape),
+        "layers": [
+            {
+                **layer_record(layer_run.step),
+                "observed_shape": [list(y.shape) for y in layer_run.output] if isinstance(layer_run.output, list)
+                else list(layer_run.output.shape),
+                "claims": [{"claim": c.name, "kind": c.kind, "proves": c.backs, "expected": c.expected,
+                            "observed": c.observed, "ok": c.ok} for c in layer_claims],
+            }
+            for layer_run, layer_claims in zip(run.layers, claims)
+        ],
+        "sentences": [{"index": s.index, "which": s.which, "text": s.text, "proven": s.proven, "reason": s.reason}
+                      for s in said],
+        "sentences_proven": sum(s.proven for s in said),
+        "claims": len(every),
+        "failed": sum(not c.ok for c in every),
+        "ok": all(c.ok for c in every),
+    }
+
+
+def claims_to_json(run, claims: list[list]) -> str:
+    return dumps(claims_to_dict(run, claims))
