@@ -84,18 +84,26 @@ class one_blas_thread:
             self.restore()
 
 
-SIDE_BY_SIDE_WORK = 2 ** 15  # batch × steps × units from which two loops run side by side (a thread costs ~0.1 ms)
+# From what size two loops run side by side: each loop's time step must multiply-add this much (below, the
+# threads mostly wait for each other's Python, the GIL: LSTM(64) at batch 64 split in two halves of 0.8M each
+# ran 5-10% slower, LSTM(128) at batch 32, halves of 1.3M, 1.35x faster) — or read weights of this many
+# values, whose product is bound by memory rather than by Python (Bidirectional(LSTM(256)) at batch 1:
+# 296k values, 1.7x faster).
+SIDE_BY_SIDE_WORK = 2 ** 20
+SIDE_BY_SIDE_WEIGHTS = 2 ** 18
 
 
-def side_by_side(first, second, work: int):
+def side_by_side(first, second, work: int, weights: int = 0):
     """(first(), second()): two recurrent loops that do not depend on each other (Bidirectional's two
     directions), the first in a thread of its own beside the second, OpenBLAS on one thread for both.
     NumPy lets go of the GIL inside its products and element-wise passes, so on two cores the pair takes
-    about the time of one (README, "Speed"). One after the other where the work is small, on one core,
-    or where OPENBLAS_NUM_THREADS asks for several threads a product (they would be oversubscribed)."""
+    about the time of one (README, "Speed"). `work`: the multiply-adds of one loop's time step, `weights`:
+    the values its product reads. One after the other where both are small, on one core, or where
+    OPENBLAS_NUM_THREADS asks for several threads a product (they would be oversubscribed)."""
     import os
 
-    if work < SIDE_BY_SIDE_WORK or (os.cpu_count() or 1) < 2 or os.environ.get("OPENBLAS_NUM_THREADS", "1") != "1":
+    small = work < SIDE_BY_SIDE_WORK and weights < SIDE_BY_SIDE_WEIGHTS
+    if small or (os.cpu_count() or 1) < 2 or os.environ.get("OPENBLAS_NUM_THREADS", "1") != "1":
         return first(), second()
     import threading
 

@@ -40,6 +40,9 @@ def test_side_by_side_runs_the_first_in_a_thread_and_gives_both_results(monkeypa
     where.clear()
     assert ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK - 1) == ("a", "b")  # small: one after the other
     assert where["first"] == threading.current_thread().name
+    where.clear()  # a small step over large weights: bound by memory, worth a thread
+    ops.side_by_side(first, second, work=1, weights=ops.SIDE_BY_SIDE_WEIGHTS)
+    assert where["first"] == "shapecli-side-by-side"
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # several threads a product: not two loops besides
     where.clear()
     ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK)

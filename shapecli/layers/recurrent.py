@@ -502,12 +502,18 @@ class RNN(Layer):
         if split_batch and batch >= 2 * HALF_BATCH:
             half = batch // 2
             first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)),
-                                         work=batch * x.shape[1] * self.units)
+                                         *self.step_work(x[:half]))
             output = np.concatenate([first[0], second[0]])
             states = [np.concatenate(pair) for pair in zip(first[1], second[1])]
         else:
             output, states = run(slice(None))
         return [output, *states] if self.return_state else output
+
+    def step_work(self, x) -> tuple[int, int]:
+        """One time step's product [h | x | 1] · [U; W; b] over x's batch: its multiply-adds, and the values
+        of the weights it reads."""
+        weights = (self.units + x.shape[-1] + 1) * self.cell.gates * self.units
+        return x.shape[0] * weights, weights
 
     def run_steps(self, x, weights: list, mask, zeros: bool, states: list, last) -> tuple:
         """The loop of `forward` through `cell.step`: x·W for all steps at once, then one step at a time."""
