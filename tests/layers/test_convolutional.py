@@ -292,3 +292,22 @@ def test_conv1d_channels_first_over_a_free_length():
 def test_conv1d_channels_first_on_the_wrong_rank_names_its_layout():
     error = stack_error([4], [{"Conv1D": {"filters": 2, "kernel_size": 1, "data_format": "channels_first"}}])
     assert "(batch, channels, steps)" in error.title
+
+
+@pytest.mark.parametrize("args", [{"filters": 6, "kernel_size": 5}, {"filters": 8, "kernel_size": 5, "groups": 2,
+                                                                      "padding": "same"}])
+def test_conv1d_in_blocks_gives_the_windows_sums(args):
+    """An input over 65,536 values is copied and multiplied a block at a time (here 9 or more blocks):
+    every output step must still be its window times the kernel."""
+    import numpy as np
+
+    from shapecli import reference
+
+    layer = Conv1D(**args)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((9, 100, 80)).astype("float32")
+    kernel = rng.standard_normal((args["kernel_size"], 80 // args.get("groups", 1), args["filters"])).astype("float32")
+    bias = rng.standard_normal(args["filters"]).astype("float32")
+    expected = reference.conv1d(x, kernel, bias, strides=args.get("strides", 1), padding=args.get("padding", "valid"),
+                                dilation=1, groups=args.get("groups", 1), activation=None)
+    np.testing.assert_allclose(layer.forward(x, [kernel, bias]), expected, rtol=0, atol=1e-4)
