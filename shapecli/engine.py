@@ -338,8 +338,21 @@ def check_reuse(first: Step, again: Step) -> None:
 
 def input_dtype(name: str, steps: list[Step]) -> str:
     """int32 token ids for an input an Embedding reads, else float32."""
-    readers = [step.layer for step in steps if name in step.inputs]
-    return "int32" if any(layer.vocabulary() is not None for layer in readers) else "float32"
+    return "int32" if token_readers(name, steps) else "float32"
+
+
+def token_readers(name: str, steps: list[Step]) -> list[Layer]:
+    """The layers with a vocabulary (Embedding) that read tensor `name`: directly, or through layers whose
+    output holds the input's values, moved at most (Dropout at inference, Flatten, Reshape …), as Keras
+    runs them on token ids."""
+    found = []
+    for step in steps:
+        if name in step.inputs:
+            if step.layer.vocabulary() is not None:
+                found.append(step.layer)
+            elif step.layer.passes_values_on:
+                found += [layer for out in step.outputs for layer in token_readers(out, steps)]
+    return found
 
 
 def many_tensors(before: Step, layer: Layer) -> ShapeMismatch:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .engine import Explanation, Step, explain
+from .engine import Explanation, Step, explain, token_readers
 from .errors import EXIT_DOES_NOT_FIT, EXIT_UNREADABLE, NumericProblem, ShapeMismatch, StackError, unreadable
 from .lazy_numpy import np
 from .layers.base import values as count_values
@@ -200,7 +200,7 @@ def make_input(explanation: Explanation, bindings: dict[str, int], rng, name: st
     shape = tuple(d.evaluate(bindings) for d in explanation.inputs[name])
     if not explanation.dtypes[name].startswith("int"):
         return rng.standard_normal(shape, dtype=np.float32)
-    first = next(step.layer for step in explanation.steps if name in step.inputs and step.layer.vocabulary())
+    first = token_readers(name, explanation.steps)[0]
     vocabulary = first.vocabulary()
     if not first.creates_mask() or vocabulary < 2:
         return rng.integers(0, vocabulary, size=shape).astype(np.int32)

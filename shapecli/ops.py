@@ -88,22 +88,30 @@ class one_blas_thread:
 # threads mostly wait for each other's Python, the GIL: LSTM(64) at batch 64 split in two halves of 0.8M each
 # ran 5-10% slower, LSTM(128) at batch 32, halves of 1.3M, 1.35x faster) — or read weights of this many
 # values, whose product is bound by memory rather than by Python (Bidirectional(LSTM(256)) at batch 1:
-# 296k values, 1.7x faster).
+# 296k values, 1.7x faster; GRU(256) at batch 2 as two halves of one sample, 222k values, 1.3x faster).
 SIDE_BY_SIDE_WORK = 2 ** 20
-SIDE_BY_SIDE_WEIGHTS = 2 ** 18
+SIDE_BY_SIDE_WEIGHTS = 2 ** 17
+SIDE_BY_SIDE_TOTAL = 2 ** 24  # multiply-adds of a whole loop
 
 
-def side_by_side(first, second, work: int, weights: int = 0):
-    """(first(), second()): two recurrent loops that do not depend on each other (Bidirectional's two
-    directions), the first in a thread of its own beside the second, OpenBLAS on one thread for both.
-    NumPy lets go of the GIL inside its products and element-wise passes, so on two cores the pair takes
-    about the time of one (README, "Speed"). `work`: the multiply-adds of one loop's time step, `weights`:
-    the values its product reads. One after the other where both are small, on one core, or where
-    OPENBLAS_NUM_THREADS asks for several threads a product (they would be oversubscribed)."""
+def side_by_side_pays(work: int, weights: int, steps: int) -> bool:
+    """Whether two loops gain by running side by side: two cores, OpenBLAS held to one thread a product
+    (OPENBLAS_NUM_THREADS unset or 1: several would be oversubscribed), a time step large enough — `work`
+    its multiply-adds in each loop, `weights` the values its product reads — and enough of them to pay
+    for starting a thread (~0.5 ms: LSTM(256) at batch 2 for 10 steps took 2.1 ms in two, 1.6 in one)."""
     import os
 
-    small = work < SIDE_BY_SIDE_WORK and weights < SIDE_BY_SIDE_WEIGHTS
-    if small or (os.cpu_count() or 1) < 2 or os.environ.get("OPENBLAS_NUM_THREADS", "1") != "1":
+    large = (work >= SIDE_BY_SIDE_WORK or weights >= SIDE_BY_SIDE_WEIGHTS) and steps * work >= SIDE_BY_SIDE_TOTAL
+    return large and (os.cpu_count() or 1) >= 2 and os.environ.get("OPENBLAS_NUM_THREADS", "1") == "1"
+
+
+def side_by_side(first, second, work: int, weights: int, steps: int):
+    """(first(), second()): two recurrent loops that do not depend on each other (Bidirectional's two
+    directions, two halves of a batch), the first in a thread of its own beside the second, OpenBLAS on
+    one thread for both. NumPy lets go of the GIL inside its products and element-wise passes, so on two
+    cores the pair takes about the time of one (README, "Speed"). One after the other where that does
+    not pay (side_by_side_pays)."""
+    if not side_by_side_pays(work, weights, steps):
         return first(), second()
     import threading
 

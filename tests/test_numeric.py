@@ -605,3 +605,15 @@ def test_an_embedding_fed_numbers_that_are_not_its_ids_is_an_error_not_a_traceba
     assert error.title.startswith("layer 2, Embedding(1, 2): Embedding got the id ")
     assert error.title.endswith("but its table has rows 0..0")
     assert error.fix == "put the Embedding first, where the input is token ids, or raise input_dim"
+
+
+@pytest.mark.parametrize("before", [{"Dropout": {"rate": 0.5}}, "Flatten", {"Reshape": {"target_shape": [2, 2]}}])
+def test_token_ids_reach_an_embedding_through_layers_that_only_move_values(before):
+    """Keras runs Dropout (the identity at inference), Flatten or Reshape before an Embedding: the input is
+    token ids, drawn for the Embedding's vocabulary, and every claim holds. (Found by test_properties.)"""
+    explanation = explain(stack_from_data({"input_shape": [4], "layers": [
+        before, {"Embedding": {"input_dim": 2, "output_dim": 1}}]}))
+    assert explanation.dtypes[next(iter(explanation.inputs))] == "int32"
+    run = run_plan(explanation, {"batch": 3}, seed=2)
+    assert run.input.dtype == np.int32 and set(np.unique(run.input)) <= {0, 1}
+    assert all(claim.ok for layer in check_run(run) for claim in layer)

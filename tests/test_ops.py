@@ -35,17 +35,20 @@ def test_side_by_side_runs_the_first_in_a_thread_and_gives_both_results(monkeypa
     where = {}
     first = lambda: where.setdefault("first", threading.current_thread().name) and "a"  # noqa: E731
     second = lambda: where.setdefault("second", threading.current_thread().name) and "b"  # noqa: E731
-    assert ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK) == ("a", "b")
+    assert ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK, weights=0, steps=10**6) == ("a", "b")
     assert where == {"first": "shapecli-side-by-side", "second": threading.current_thread().name}
     where.clear()
-    assert ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK - 1) == ("a", "b")  # small: one after the other
+    assert ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK - 1, weights=0, steps=10**6) == ("a", "b")  # small: one after the other
     assert where["first"] == threading.current_thread().name
     where.clear()  # a small step over large weights: bound by memory, worth a thread
-    ops.side_by_side(first, second, work=1, weights=ops.SIDE_BY_SIDE_WEIGHTS)
+    ops.side_by_side(first, second, work=1, weights=ops.SIDE_BY_SIDE_WEIGHTS, steps=ops.SIDE_BY_SIDE_TOTAL)
     assert where["first"] == "shapecli-side-by-side"
+    where.clear()  # too few steps to pay for a thread
+    ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK, weights=0, steps=1)
+    assert where["first"] == threading.current_thread().name
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # several threads a product: not two loops besides
     where.clear()
-    ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK)
+    ops.side_by_side(first, second, work=ops.SIDE_BY_SIDE_WORK, weights=0, steps=10**6)
     assert where["first"] == threading.current_thread().name
 
 
@@ -56,4 +59,4 @@ def test_side_by_side_hands_on_the_threads_error(monkeypatch):
         raise ValueError("a failing direction")
 
     with pytest.raises(ValueError, match="a failing direction"):
-        ops.side_by_side(failing, lambda: 1, work=ops.SIDE_BY_SIDE_WORK)
+        ops.side_by_side(failing, lambda: 1, work=ops.SIDE_BY_SIDE_WORK, weights=0, steps=10**6)

@@ -253,6 +253,8 @@ class Layer:
     several tensors (return_state): its output shape is then a list of Shapes and its forward a list."""
 
     takes_list: ClassVar[bool] = False
+    passes_values_on: ClassVar[bool] = False  # its output holds the input's values, moved at most (Dropout,
+    # Flatten, Reshape …): token ids reach an Embedding through it
     call_arguments: ClassVar[tuple[str, ...]] = ()  # what a call may give besides the tensors (initial_state)
     arguments: ClassVar[dict[str, Arg]] = {}
     # Arguments Keras 3 no longer takes, with what to do instead.

@@ -161,6 +161,7 @@ def noise_shape(value, name: str, ctx) -> list:
 
 @register
 class Dropout(Layer):
+    passes_values_on = True  # token ids too: Keras runs Dropout before an Embedding
     arguments = {
         "rate": Arg(fraction),
         "noise_shape": Arg(optional(noise_shape), None, shown=False),

@@ -13,7 +13,7 @@ from ..activations import ELEMENTWISE, activate
 from ..claims import MASK, WHY, exactly_equal, padding_ignored, same_numbers, some_differ
 from ..errors import ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import dot_last, one_blas_thread, side_by_side, sigmoid_, tanh_
+from ..ops import dot_last, one_blas_thread, side_by_side, side_by_side_pays, sigmoid_, tanh_
 from ..shapes import Dim, Shape, format_shape
 from .base import (
     Arg, Layer, activation, boolean, each_step, fraction, ignored, kernel_weight, positive_int, register, small_weight,
@@ -164,7 +164,11 @@ class SimpleRNNCell(Cell):
         return advance, stacked
 
 
-HALF_BATCH = 8  # the fewest samples a half runs: below, a step's product costs as much for half the batch
+# The fewest samples a half runs: from 3 to 15 samples a step's product costs about as much for half the
+# batch (OpenBLAS's products of few rows). Two samples split all the same: one sample's product is a
+# matrix-vector product, which reads the weights once at memory speed — LSTM(256) at batch 2, T1000:
+# 141 ms as one loop, 55 ms as two halves.
+HALF_BATCH = 8
 
 
 class LSTMCell(Cell):
@@ -479,8 +483,8 @@ class RNN(Layer):
         """The loop over time (Keras' RNN), one cell step per time step, OpenBLAS on one thread
         (ops.one_blas_thread). Masked steps keep the previous state and repeat the previous output (or give
         zeros). Keras' default activations run in place (`run_in_place`), any others through `cell.step`.
-        The samples of a batch never meet, so a large batch runs as two halves side by side
-        (ops.side_by_side), unless the caller already runs two loops so (`split_batch`: Bidirectional)."""
+        The samples of a batch never meet, so a large batch (or one of two samples) runs as two halves side
+        by side (ops.side_by_side), unless the caller already runs two loops so (`split_batch`: Bidirectional)."""
         mask = real_steps(mask)
         if self.go_backwards:
             x = x[:, ::-1]
@@ -499,10 +503,10 @@ class RNN(Layer):
                     return self.run_in_place(xs, ms, zeros, part, last[rows], *fast)
                 return self.run_steps(xs, weights, ms, zeros, part, last[rows])
 
-        if split_batch and batch >= 2 * HALF_BATCH:
-            half = batch // 2
+        half, steps = batch // 2, x.shape[1]
+        if split_batch and (batch == 2 or batch >= 2 * HALF_BATCH) and side_by_side_pays(*self.step_work(x[:half]), steps):
             first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)),
-                                         *self.step_work(x[:half]))
+                                         *self.step_work(x[:half]), steps)
             output = np.concatenate([first[0], second[0]])
             states = [np.concatenate(pair) for pair in zip(first[1], second[1])]
         else:

@@ -15,6 +15,7 @@ from .convolutional import data_format_arg
 
 @register
 class Flatten(Layer):
+    passes_values_on = True  # it only moves values: token ids stay token ids
     arguments = {"data_format": Arg(data_format_arg, "channels_last")}
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -59,6 +60,7 @@ def target_entries(value: Any, name: str, ctx: Context) -> list:
 
 @register
 class Reshape(Layer):
+    passes_values_on = True  # it only moves values: token ids stay token ids
     arguments = {"target_shape": Arg(target_entries)}
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -146,6 +148,7 @@ def permutation(value: Any, name: str, ctx: Context) -> list[int]:
 
 @register
 class Permute(Layer):
+    passes_values_on = True  # it only moves values: token ids stay token ids
     arguments = {"dims": Arg(permutation)}
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -172,6 +175,7 @@ class Permute(Layer):
 
 @register
 class RepeatVector(Layer):
+    passes_values_on = True  # it only moves values: token ids stay token ids
     arguments = {"n": Arg(positive_int)}
 
     def output_shape(self, input_shape: Shape) -> Shape:

@@ -271,7 +271,7 @@ class Bidirectional(Layer):
         forward, backward = side_by_side(
             lambda: self.layer.forward(x, forward_weights, mask, zero_output_for_mask=zeros, split_batch=False),
             lambda: self.backward.forward(x, backward_weights, mask, zero_output_for_mask=zeros, split_batch=False),
-            *self.layer.step_work(x))
+            *self.layer.step_work(x), x.shape[1])
         (forward, states), (backward, backward_states) = self.outputs_and_states(forward), self.outputs_and_states(backward)
         if self.layer.return_sequences:
             backward = backward[:, ::-1]

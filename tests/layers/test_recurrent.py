@@ -334,7 +334,8 @@ def test_stateful_needs_a_fixed_batch_size_like_keras(layer):
 @pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("args", [{"return_sequences": True, "return_state": True},
                                   {"go_backwards": True, "return_state": True}])
-def test_a_large_batch_runs_as_two_halves_with_the_same_numbers(monkeypatch, kind, args):
+@pytest.mark.parametrize("batch", [7, 2])  # 7: at least twice HALF_BATCH; 2: two matrix-vector products
+def test_a_large_batch_runs_as_two_halves_with_the_same_numbers(monkeypatch, kind, args, batch):
     """The samples of a batch never meet: two halves side by side (ops.side_by_side) give the numbers one
     loop over the whole batch gives, padding and states included, and every claim still holds."""
     import numpy as np
@@ -352,12 +353,13 @@ def test_a_large_batch_runs_as_two_halves_with_the_same_numbers(monkeypatch, kin
     runs = {}
     for name, work in (("whole", 10**12), ("halves", 0)):
         monkeypatch.setattr(ops, "SIDE_BY_SIDE_WORK", work)
-        runs[name] = run_plan(explanation, {"batch": 7}, seed=5)
+        monkeypatch.setattr(ops, "SIDE_BY_SIDE_TOTAL", work)
+        runs[name] = run_plan(explanation, {"batch": batch}, seed=5)
         assert all(claim.ok for layer in check_run(runs[name]) for claim in layer)
     whole, halves = runs["whole"].layers[-1].output, runs["halves"].layers[-1].output
     assert len(whole) == len(halves) == (3 if kind == "LSTM" else 2)
     for a, b in zip(whole, halves):
-        assert a.shape == b.shape and a.shape[0] == 7
+        assert a.shape == b.shape and a.shape[0] == batch
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
@@ -376,6 +378,7 @@ def test_halves_start_from_their_own_rows_of_the_initial_state(monkeypatch):
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     monkeypatch.setattr(recurrent, "HALF_BATCH", 3)
     monkeypatch.setattr(ops, "SIDE_BY_SIDE_WORK", 0)
+    monkeypatch.setattr(ops, "SIDE_BY_SIDE_TOTAL", 0)
     halves = layer.forward(x, weights, initial_state=start)
     whole = layer.forward(x, weights, initial_state=start, split_batch=False)
     for a, b in zip(whole, halves):

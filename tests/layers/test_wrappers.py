@@ -396,6 +396,7 @@ def test_bidirectional_directions_side_by_side_give_the_same_numbers(monkeypatch
     runs = {}
     for name, work in (("one after the other", 10**12), ("side by side", 0)):
         monkeypatch.setattr(ops, "SIDE_BY_SIDE_WORK", work)
+        monkeypatch.setattr(ops, "SIDE_BY_SIDE_TOTAL", work)
         runs[name] = run_plan(explanation, {"batch": 4}, seed=3)
         assert all(claim.ok for layer in check_run(runs[name]) for claim in layer)
     apart, beside = (runs[name].layers[-1].output for name in ("one after the other", "side by side"))
