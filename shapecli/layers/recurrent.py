@@ -164,13 +164,6 @@ class SimpleRNNCell(Cell):
         return advance, stacked
 
 
-# The fewest samples a half runs: from 3 to 15 samples a step's product costs about as much for half the
-# batch (OpenBLAS's products of few rows). Two samples split all the same: one sample's product is a
-# matrix-vector product, which reads the weights once at memory speed — LSTM(256) at batch 2, T1000:
-# 141 ms as one loop, 55 ms as two halves.
-HALF_BATCH = 8
-
-
 class LSTMCell(Cell):
     gates = 4  # Keras order of the kernel columns: input, forget, cell, output
     state_names = ("h", "c")
@@ -355,6 +348,13 @@ GATED_ARGUMENTS = {
 }
 
 
+# The fewest samples a half runs: from 3 to 15 samples a step's product costs about as much for half the
+# batch (OpenBLAS's products of few rows). Two samples split all the same: one sample's product is a
+# matrix-vector product, which reads the weights once at memory speed — LSTM(256) at batch 2, T1000:
+# 141 ms as one loop, 55 ms as two halves.
+HALF_BATCH = 8
+
+
 class RNN(Layer):
     """The loop over time shared by SimpleRNN, LSTM and GRU."""
 
@@ -503,10 +503,10 @@ class RNN(Layer):
                     return self.run_in_place(xs, ms, zeros, part, last[rows], *fast)
                 return self.run_steps(xs, weights, ms, zeros, part, last[rows])
 
-        half, steps = batch // 2, x.shape[1]
-        if split_batch and (batch == 2 or batch >= 2 * HALF_BATCH) and side_by_side_pays(*self.step_work(x[:half]), steps):
-            first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)),
-                                         *self.step_work(x[:half]), steps)
+        half = batch // 2
+        size = (*self.step_work(x[:half]), x.shape[1])  # a half's step: multiply-adds, weights; its steps
+        if split_batch and (batch == 2 or batch >= 2 * HALF_BATCH) and side_by_side_pays(*size):
+            first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)), *size)
             output = np.concatenate([first[0], second[0]])
             states = [np.concatenate(pair) for pair in zip(first[1], second[1])]
         else:
