@@ -1,8 +1,9 @@
 """`shapecli explain` as a rich table, in the spirit of Keras' model.summary().
 
-Very long stacks (more than LONG_STACK layers) are listed one line per layer
-instead: a rich table measures every cell, which for 10,000 layers takes
-seconds, and nobody reads wrapped sentences 10,000 rows deep.
+Long stacks (more than LONG_STACK layers) are listed one line per layer
+instead, as Keras' model.summary() lists them: a rich table lays out every
+cell (a second for a few hundred layers), and nobody reads wrapped sentences
+hundreds of rows deep.
 """
 
 from __future__ import annotations
