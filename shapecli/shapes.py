@@ -236,7 +236,7 @@ def format_shape(shape: Shape) -> str:
     """`(batch, 7, 12)`; several tensors (a list of shapes) as `[(batch, 8), (batch, 8)]`."""
     if isinstance(shape, list):
         return "[" + ", ".join(format_shape(s) for s in shape) + "]"
-    inner = ", ".join(str(d) for d in shape)
+    inner = ", ".join(map(str, shape))
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 

@@ -125,13 +125,12 @@ def _render_block(cells: dict[str, str], console: Console) -> None:
 
 
 def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
-    rows = [tuple(cell.replace("\n", ", ") for cell in row) for row in rows]
+    rows = [[cell.replace("\n", ", ") for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
+    justify = [str.rjust if name in ("#", "params") else str.ljust for name in columns[:-1]]
 
-    def line(cells: tuple[str, ...]) -> str:
-        fitted = [cell.rjust(w) if name in ("#", "params") else cell.ljust(w)
-                  for name, cell, w in zip(columns, cells, widths)]
-        return "  ".join([*fitted, cells[-1]])
+    def line(cells) -> str:
+        return "  ".join([fit(cell, w) for fit, cell, w in zip(justify, cells, widths)] + [cells[-1]])
 
     header = line(columns)
     write_raw(console, "\n".join([header, "─" * len(header), *(line(r) for r in rows)]) + "\n")
