@@ -37,10 +37,22 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
             tag = self._tags[key] = super().resolve(kind, value, implicit)
         return tag
 
+
 _scalars = yaml.constructor.SafeConstructor()
+
+
+def _yaml_int(node) -> int:
+    """Plain decimal digits at once; anything else (a sign, _, 0x, 0b, YAML 1.1's octal 012) as PyYAML
+    reads it."""
+    value = node.value
+    if value.isdigit() and value.isascii() and (value[0] != "0" or len(value) == 1):
+        return int(value)
+    return _scalars.construct_yaml_int(node)
+
+
 SCALAR_TAGS = {  # tag -> how to build the value; only plain data, never objects
     "tag:yaml.org,2002:str": lambda node: node.value,
-    "tag:yaml.org,2002:int": _scalars.construct_yaml_int,
+    "tag:yaml.org,2002:int": _yaml_int,
     "tag:yaml.org,2002:float": _scalars.construct_yaml_float,
     "tag:yaml.org,2002:bool": _scalars.construct_yaml_bool,
     "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
@@ -165,6 +177,8 @@ class _Walker:
 
     def item(self, node: yaml.Node) -> Item:
         tag = node.tag
+        if tag == _TEXT:  # the most common value: made at once
+            return Item(node.value, None, None, node, self)
         if tag not in _ALLOWED_TAGS:
             raise unreadable(
                 f"the YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed",

@@ -953,3 +953,12 @@ def test_a_file_without_anchors_is_counted_as_it_is_read(monkeypatch):
     assert caught.value.title == "the file holds more than the 40 values a stack file may"
     assert caught.value.found == "more than 40 values"
     assert caught.value.mark.path == "big.yaml"
+
+
+@pytest.mark.parametrize("text, number", [("12", 12), ("0", 0), ("012", 10), ("1_000", 1000), ("0x1F", 31), ("-3", -3),
+                                          ("+4", 4), ("0b11", 3)])
+def test_whole_numbers_read_as_yaml_reads_them(text, number):
+    """Plain digits take a short way; every other spelling is PyYAML's (012 is YAML 1.1 octal)."""
+    import yaml
+
+    assert parse_yaml(f"units: {text}", "x.yaml").value["units"].value == number == yaml.safe_load(f"u: {text}")["u"]
