@@ -344,14 +344,20 @@ def input_dtype(name: str, steps: list[Step]) -> str:
 def token_readers(name: str, steps: list[Step]) -> list[Layer]:
     """The layers with a vocabulary (Embedding) that read tensor `name`: directly, or through layers whose
     output holds the input's values, moved at most (Dropout at inference, Flatten, Reshape …), as Keras
-    runs them on token ids."""
-    found = []
+    runs them on token ids. Direct readers first, in the order of the calls; followed without recursion,
+    however long the chain."""
+    readers: dict[str, list[Step]] = {}
     for step in steps:
-        if name in step.inputs:
+        for tensor in step.inputs:
+            readers.setdefault(tensor, []).append(step)
+    found, waiting, met = [], [name], {name}
+    for tensor in waiting:  # grows as pass-through layers hand the values on
+        for step in readers.get(tensor, []):
             if step.layer.vocabulary() is not None:
                 found.append(step.layer)
             elif step.layer.passes_values_on:
-                found += [layer for out in step.outputs for layer in token_readers(out, steps)]
+                waiting += [out for out in step.outputs if out not in met]
+                met.update(step.outputs)
     return found
 
 

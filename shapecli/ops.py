@@ -105,14 +105,11 @@ def side_by_side_pays(work: int, weights: int, steps: int) -> bool:
     return large and (os.cpu_count() or 1) >= 2 and os.environ.get("OPENBLAS_NUM_THREADS", "1") == "1"
 
 
-def side_by_side(first, second, work: int, weights: int, steps: int):
+def side_by_side(first, second):
     """(first(), second()): two recurrent loops that do not depend on each other (Bidirectional's two
     directions, two halves of a batch), the first in a thread of its own beside the second, OpenBLAS on
     one thread for both. NumPy lets go of the GIL inside its products and element-wise passes, so on two
-    cores the pair takes about the time of one (README, "Speed"). One after the other where that does
-    not pay (side_by_side_pays)."""
-    if not side_by_side_pays(work, weights, steps):
-        return first(), second()
+    cores the pair takes about the time of one (README, "Speed"). Callers ask side_by_side_pays first."""
     import threading
 
     result: dict = {}

@@ -553,3 +553,14 @@ def test_the_command_ends_without_teardown_yet_writes_everything_and_keeps_its_e
     unreadable = run_module("explain", str(tmp_path / "missing.yaml"))
     assert unreadable.returncode == 2 and unreadable.stderr.startswith(b"error: no such file")
     assert run_module("no-such-command").returncode == 2
+
+
+def test_explain_json_imports_difflib_only_for_a_wrong_name():
+    code = ("import sys\nfrom shapecli.cli import cli\ntry:\n    cli(%r, standalone_mode=False)\nexcept BaseException:\n"
+            "    pass\nprint('DIFFLIB' if 'difflib' in sys.modules else 'NO-DIFFLIB', file=sys.stderr)\n")
+    right = subprocess.run([sys.executable, "-c", code % (["explain", "addition", "--json"],)], capture_output=True,
+                           timeout=120)
+    assert right.stderr.strip().endswith(b"NO-DIFFLIB"), right.stderr[-300:]
+    wrong = subprocess.run([sys.executable, "-c", code % (["explain", "additon", "--json"],)], capture_output=True,
+                           timeout=120)
+    assert wrong.stderr.strip().endswith(b"\nDIFFLIB") and b"did you mean 'addition'?" in wrong.stdout + wrong.stderr

@@ -617,3 +617,12 @@ def test_token_ids_reach_an_embedding_through_layers_that_only_move_values(befor
     run = run_plan(explanation, {"batch": 3}, seed=2)
     assert run.input.dtype == np.int32 and set(np.unique(run.input)) <= {0, 1}
     assert all(claim.ok for layer in check_run(run) for claim in layer)
+
+
+def test_a_long_chain_of_pass_through_layers_is_followed_without_recursion():
+    """5,000 Dropouts before an Embedding: the input is still token ids, found without a RecursionError."""
+    layers = [{"Dropout": {"rate": 0.1}}] * 5000
+    assert explain(stack_from_data({"input_shape": [8], "layers": layers})).dtypes["input"] == "float32"
+    with_table = explain(stack_from_data({"input_shape": [8], "layers": layers + [
+        {"Embedding": {"input_dim": 3, "output_dim": 2}}]}))
+    assert with_table.dtypes["input"] == "int32"

@@ -234,7 +234,7 @@ class ArgumentTable(NamedTuple):
     required: frozenset[str]
     notes: tuple[tuple[str, str], ...]  # (name, note) of those said when given
     order: dict[str, int]  # each one's place in `known`
-    titled: tuple[tuple[str, Arg], ...]  # the class's own that a title may show
+    shown: tuple[tuple[str, Arg], ...]  # the class's own that a title and JSON show (not initializers …)
 
     @classmethod
     def of(cls, layer_class: type["Layer"]) -> "ArgumentTable":
@@ -242,7 +242,7 @@ class ArgumentTable(NamedTuple):
         return cls(known, {k: a.default for k, a in known.items() if a.default is not REQUIRED},
                    frozenset(k for k, a in known.items() if a.default is REQUIRED),
                    tuple((k, a.note) for k, a in known.items() if a.note), {k: i for i, k in enumerate(known)},
-                   tuple((k, a) for k, a in layer_class.arguments.items() if a.shown or a.default is REQUIRED))
+                   tuple((k, a) for k, a in layer_class.arguments.items() if a.shown))
 
 
 # -- the base class --------------------------------------------------------------
@@ -264,7 +264,7 @@ class Layer:
         """Keras-style construction: `LSTM(units=8, return_sequences=True)`.
         Every argument is checked here, however the layer is built."""
         ctx = _context or NO_STACK
-        table = type(self)._argument_table()
+        table = type(self).argument_table()
         known, order = table.known, table.order
         for key in kwargs:
             if key not in known:
@@ -289,7 +289,7 @@ class Layer:
         self.check()
 
     @classmethod
-    def _argument_table(cls) -> "ArgumentTable":
+    def argument_table(cls) -> "ArgumentTable":
         """Made once per class: a deep stack builds thousands of layers."""
         table = cls.__dict__.get("_arguments_table")
         if table is None:
@@ -298,7 +298,7 @@ class Layer:
 
     def notes(self) -> list[str]:
         """What to tell about the arguments given (deprecated names and what Keras 3 does with them)."""
-        return [note for key, note in type(self)._argument_table().notes if key in self.given]
+        return [note for key, note in type(self).argument_table().notes if key in self.given]
 
     @property
     def keras_name(self) -> str:
@@ -306,7 +306,7 @@ class Layer:
 
     @classmethod
     def all_arguments(cls) -> dict[str, Arg]:
-        return cls._argument_table().known
+        return cls.argument_table().known
 
     @classmethod
     def unknown_argument(cls, key: str) -> ArgumentError:
@@ -483,11 +483,11 @@ class Layer:
 
     def _title(self) -> str:
         parts = []
-        for key, arg in type(self)._argument_table().titled:
+        for key, arg in type(self).argument_table().shown:
             value = getattr(self, key)
             if arg.default is REQUIRED:
                 parts.append(_show(value))
-            elif arg.shown and value != arg.default:
+            elif value != arg.default:
                 parts.append(f"{key}={_show(value)}")
         return f"{self.keras_name}({', '.join(parts)})"
 

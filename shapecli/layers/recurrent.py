@@ -506,7 +506,7 @@ class RNN(Layer):
         half = batch // 2
         size = (*self.step_work(x[:half]), x.shape[1])  # a half's step: multiply-adds, weights; its steps
         if split_batch and (batch == 2 or batch >= 2 * HALF_BATCH) and side_by_side_pays(*size):
-            first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)), *size)
+            first, second = side_by_side(lambda: run(slice(0, half)), lambda: run(slice(half, None)))
             output = np.concatenate([first[0], second[0]])
             states = [np.concatenate(pair) for pair in zip(first[1], second[1])]
         else:

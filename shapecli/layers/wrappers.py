@@ -8,7 +8,7 @@ from .. import reference
 from ..claims import MASK, exactly_equal, padding_ignored, same_numbers
 from ..errors import ArgumentError, ShapeMismatch
 from ..lazy_numpy import np
-from ..ops import side_by_side
+from ..ops import side_by_side, side_by_side_pays
 from ..shapes import Dim, Shape, format_shape
 from .base import Arg, Context, Layer, accepted, choice, each_step, register
 from .recurrent import RNN, real_steps
@@ -268,10 +268,12 @@ class Bidirectional(Layer):
         """The forward and backward outputs, lined up in time (Keras re-reverses the backward sequence)."""
         forward_weights, backward_weights = self.split(x, weights)
         zeros = self.layer.return_sequences  # Keras' Bidirectional gives zeros at masked steps
-        forward, backward = side_by_side(
-            lambda: self.layer.forward(x, forward_weights, mask, zero_output_for_mask=zeros, split_batch=False),
-            lambda: self.backward.forward(x, backward_weights, mask, zero_output_for_mask=zeros, split_batch=False),
-            *self.layer.step_work(x), x.shape[1])
+        directions = (lambda: self.layer.forward(x, forward_weights, mask, zero_output_for_mask=zeros, split_batch=False),
+                      lambda: self.backward.forward(x, backward_weights, mask, zero_output_for_mask=zeros, split_batch=False))
+        if side_by_side_pays(*self.layer.step_work(x), x.shape[1]):
+            forward, backward = side_by_side(*directions)
+        else:
+            forward, backward = (run() for run in directions)
         (forward, states), (backward, backward_states) = self.outputs_and_states(forward), self.outputs_and_states(backward)
         if self.layer.return_sequences:
             backward = backward[:, ::-1]

@@ -32,23 +32,13 @@ def layer_record(step: Step) -> dict:
 def arguments(layer) -> dict:
     """The layer's arguments as a stack file writes them (a wrapped layer as {Name: {arguments}})."""
     found, config = {}, layer.config()
-    for key in _shown(type(layer)):  # not initializers, regularizers …: accepted, they change nothing
+    for key, _ in type(layer).argument_table().shown:  # not initializers, regularizers …: they change nothing
         value = config[key]
         if hasattr(value, "keras_name"):
             value = {value.keras_name: arguments(value)}
         if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
             found[key] = value
     return found
-
-
-_SHOWN: dict[type, list[str]] = {}
-
-
-def _shown(cls: type) -> list[str]:
-    """The arguments a layer class shows, in order (worked out once a class)."""
-    if cls not in _SHOWN:
-        _SHOWN[cls] = [key for key, arg in cls.arguments.items() if arg.shown]
-    return _SHOWN[cls]
 
 
 def weights_record(step: Step) -> list[dict]:
