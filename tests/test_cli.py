@@ -464,12 +464,16 @@ def test_explain_weights_lists_keras_weight_shapes():
     assert "kernel 12×512" not in plain.stdout
 
 
-def _dense_rows(tmp_path, count: int) -> list[str]:
+def _dense_rows(tmp_path, count: int, with_sentences: bool = False) -> list[str]:
     path = tmp_path / f"dense{count}.yaml"
     path.write_text("input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * count)
-    result = CliRunner().invoke(cli, ["explain", str(path)])
+    result = CliRunner().invoke(cli, ["explain", str(path)], env={"COLUMNS": "80"})
     assert result.exit_code == 0
-    return [line for line in result.stdout.splitlines() if "Dense(12)" in line]
+    lines = result.stdout.splitlines()
+    if with_sentences:  # each row with the lines its sentence wraps onto (indented under it)
+        starts = [k for k, line in enumerate(lines) if "Dense(12)" in line] + [len(lines)]
+        return [" ".join(" ".join(lines[a:b]).split()) for a, b in zip(starts, starts[1:])]
+    return [line for line in lines if "Dense(12)" in line]
 
 
 def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
@@ -478,7 +482,8 @@ def test_long_stacks_are_listed_one_line_per_layer(tmp_path):
     rows = _dense_rows(tmp_path, LONG_STACK + 1)
     assert len(rows) == LONG_STACK + 1
     assert rows[-1].split()[0] == str(LONG_STACK + 1)
-    assert rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")  # the whole sentence, unwrapped
+    whole = _dense_rows(tmp_path, LONG_STACK + 1, with_sentences=True)[-1]  # the sentence, wrapped under its row
+    assert "identical to TimeDistributed(Dense) here" in whole and all(len(line) <= 80 for line in rows)
     table_rows = _dense_rows(tmp_path, LONG_STACK)  # up to LONG_STACK: the table, whose `why` column wraps
     assert not table_rows[-1].rstrip().endswith("identical to TimeDistributed(Dense) here")
 
@@ -564,3 +569,15 @@ def test_explain_json_imports_difflib_only_for_a_wrong_name():
     wrong = subprocess.run([sys.executable, "-c", code % (["explain", "additon", "--json"],)], capture_output=True,
                            timeout=120)
     assert wrong.stderr.strip().endswith(b"\nDIFFLIB") and b"did you mean 'addition'?" in wrong.stdout + wrong.stderr
+
+
+def test_piped_text_loses_only_the_blanks_that_end_a_line():
+    import io
+
+    from shapecli.render.console import TrimmedLines
+
+    out = io.StringIO()
+    trimmed = TrimmedLines(out)
+    for chunk in ["a  \n" + " " * 90 + "b \t\n  c", "  ", "d  \n\n", "e  "]:
+        assert trimmed.write(chunk) == len(chunk)
+    assert out.getvalue() == "a\n" + " " * 90 + "b\n  c  d\n\ne  "  # a chunk's last piece is not yet a line's end

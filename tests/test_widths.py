@@ -92,3 +92,22 @@ def test_listings_fit(width):
 
     assert_fits(output(["scenarios"], width), width, GOOD + ["(batch, 4, 128)"])
     assert_fits(output(["compare", "--list"], width), width, lesson_names())
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_long_stack_listings_fit(tmp_path, width):
+    """Past LONG_STACK layers explain lists a layer a row: its sentence wraps beside the row or below it."""
+    from shapecli.render import LONG_STACK
+
+    path = tmp_path / "deep.yaml"
+    layers = ["  - LSTM: {units: 16, return_sequences: true}", "  - Dense: {units: 16}",
+              "  - Conv1D: {filters: 16, kernel_size: 3, strides: 2, padding: same}"]
+    path.write_text("input_shape: [time, 8]\nsymbols: {time: null}\nlayers:\n"
+                    + "\n".join(layers[k % 3] for k in range(LONG_STACK + 1)) + "\n")
+    explanation = explain(load_stack(str(path)))
+    whole = [piece for step in explanation.steps
+             for piece in (step.layer.title(), f"{step.params:,}", *shapes(step.input_shape), *shapes(step.output_shape))]
+    lines = output(["explain", str(path)], width)
+    assert_fits(lines, width, whole)
+    said = " ".join(" ".join(lines).split())
+    assert all(" ".join(step.note.split()) in said for step in explanation.steps)  # every sentence, whole

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from rich.console import Console
@@ -35,7 +34,11 @@ class TrimmedLines:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        self.stream.write(TRAILING.sub("\n", text))
+        """Each line that ends in this text loses its trailing blanks (the last piece may go on in the next
+        write). Line by line, not a regular expression: one for "blanks, then a newline" retries at every
+        blank of a long run of indentation, which made a 10,000-layer listing 0.6 s slower."""
+        lines = text.split("\n")
+        self.stream.write("\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:]))
         return len(text)
 
     def flush(self) -> None:
@@ -44,8 +47,6 @@ class TrimmedLines:
     def __getattr__(self, name: str):
         return getattr(self.stream, name)
 
-
-TRAILING = re.compile(r"[ \t]+\n")
 
 
 def make_console(stderr: bool = False) -> Console:

@@ -1,9 +1,9 @@
 """`shapecli explain` as a rich table, in the spirit of Keras' model.summary().
 
-Long stacks (more than LONG_STACK layers) are listed one line per layer
+Long stacks (more than LONG_STACK layers) are listed a row per layer
 instead, as Keras' model.summary() lists them: a rich table lays out every
-cell (a second for a few hundred layers), and nobody reads wrapped sentences
-hundreds of rows deep.
+cell (a second for a few hundred layers), where the listing pads its columns
+itself and wraps each distinct sentence once.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def render_explanation(explanation: Explanation, console: Console, with_weights:
         ))
     columns = GRAPH_COLUMNS if graph else COLUMNS
     columns = (*columns[:5], "weights", columns[5]) if with_weights else columns
-    if len(explanation.steps) > LONG_STACK:  # one line a layer: the sentence, without formula or lesson
+    if len(explanation.steps) > LONG_STACK:  # a row a layer: the sentence, without formula or lesson
         _render_lines(columns, [_cells(step, with_weights, graph, whole_why=False) for step in explanation.steps],
                       console)
     else:
@@ -125,12 +125,31 @@ def _render_block(cells: dict[str, str], console: Console) -> None:
 
 
 def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
+    """One line a layer where it fits: the label, shapes and number in columns, the sentence after them,
+    wrapped between its words under its own column — or, where the columns leave it too little room,
+    on the lines below. Nothing is split or cut at any width."""
     rows = [[cell.replace("\n", ", ") for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
     justify = [str.rjust if name in ("#", "params") else str.ljust for name in columns[:-1]]
+    width, start = console.width, sum(widths) + 2 * len(widths)  # where the sentence starts
+    beside = width - start >= LEAST_SENTENCE  # the sentence in its own column
+    pad = " " * (start if beside else 4)
+    made: dict[str, str] = {}  # a deep stack says the same few sentences again and again: wrapped once each
+
+    def said(sentence: str) -> str:
+        if sentence not in made:
+            fits = beside and start + len(sentence) <= width
+            made[sentence] = sentence if fits else wrapped(sentence, width, pad)[start if beside else 0:]
+        return made[sentence]
 
     def line(cells) -> str:
-        return "  ".join([fit(cell, w) for fit, cell, w in zip(justify, cells, widths)] + [cells[-1]])
+        if beside:
+            return "  ".join([fit(cell, w) for fit, cell, w in zip(justify, cells, widths)] + [said(cells[-1])])
+        return joined(cells[:-1], width, "", sep="  ") + "\n" + said(cells[-1])
 
     header = line(columns)
-    write_raw(console, "\n".join([header, "─" * len(header), *(line(r) for r in rows)]) + "\n")
+    rule = "─" * min(width, len(header.split("\n")[0]))
+    write_raw(console, "\n".join([header, rule, *(line(r) for r in rows)]) + "\n")
+
+
+LEAST_SENTENCE = 24  # the narrowest column a listing's sentence wraps in; narrower, it goes below the row
