@@ -28,7 +28,7 @@ def keras_layer_names() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     index: int  # 1-based, as shown
     layer: Layer
@@ -81,6 +81,24 @@ def build_layer(entry: LayerEntry, ctx: Context) -> Layer:
     except ArgumentError as problem:
         prefix = "" if problem.message.startswith(entry.type_name) else f"{entry.type_name}: "
         raise StackError.from_problem(problem, EXIT_UNREADABLE, _argument_mark(entry, problem), prefix) from None
+
+
+def twin_builder(ctx: Context):
+    """build_layer for a sequential stack: an entry whose arguments are those of an entry above (the
+    reader shares them between layers written the same way) gets a twin of that one's layer — the same
+    arguments, checked once. A wrapper is built anew: its inner layer keeps its own place in the file."""
+    first: dict[int, Layer] = {}
+
+    def build(entry: LayerEntry) -> Layer:
+        layer = first.get(id(entry.args))
+        if layer is not None:
+            return layer.twin()
+        layer = build_layer(entry, ctx)
+        if entry.args and not type(layer).argument_table().raw:
+            first[id(entry.args)] = layer
+        return layer
+
+    return build
 
 
 def unknown_layer(entry: LayerEntry) -> StackError:
@@ -213,7 +231,7 @@ def read_shape(shape_item: Item, symbols: dict) -> Shape:
     return tuple(dims)
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One call of a layer in the plan: the tensors it reads and the names of those it makes."""
 
@@ -235,7 +253,8 @@ def explain(stack: StackFile) -> Explanation:
         inputs, calls, outputs = read_graph(stack, ctx)
     else:
         inputs = {INPUT: read_input_shape(stack)}  # first: an undeclared symbol is reported where it is first used
-        calls = [Call(entry, build_layer(entry, ctx), [INPUT if i == 0 else f"layer_{i}"], [f"layer_{i + 1}"])
+        build = twin_builder(ctx)
+        calls = [Call(entry, build(entry), [INPUT if i == 0 else f"layer_{i}"], [f"layer_{i + 1}"])
                  for i, entry in enumerate(stack.layers)]  # tensors named only for the walk
         outputs = [f"layer_{len(calls)}"]
     return walk(stack, inputs, calls, outputs)
@@ -261,6 +280,7 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
     made_by: dict[str, Step] = {}
     first_call: dict[int, int] = {}  # id(layer) → the index of its first call (a reused layer shares its weights)
     names: list[str] = []  # sizes named because they grew long (size1, size2 …)
+    short: set[int] = set()  # ids of (kept) shapes already found short: a deep stack meets the same few
     steps: list[Step] = []
     for index, call in enumerate(calls, start=1):
         layer, entry = call.layer, call.entry
@@ -269,17 +289,24 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
         try:
             if not layer.takes_list and is_shape_list(shape):
                 raise many_tensors(made_by[call.inputs[0]], layer)
-            state_shapes = {"initial_state": [tensors[name] for name in call.states]} if call.states else {}
-            out = layer.output_shape(shape, **state_shapes)
-            params = layer.params(shape)
-            note = layer.why(shape, out, **state_shapes)
+            if call.states or layer.takes_list:
+                state_shapes = {"initial_state": [tensors[name] for name in call.states]} if call.states else {}
+                out = layer.output_shape(shape, **state_shapes)
+                params = layer.params(shape)
+                note = layer.why(shape, out, **state_shapes)
+            else:
+                out, params, note = layer.call_facts(shape)
             if mask is not None and not call.states:
                 layer.check_mask(shape, mask)
         except ShapeMismatch as problem:
             before = made_by.get(call.inputs[0]) if call.inputs else None
             raise _does_not_fit(problem, index, layer, entry, steps, before, shape) from None
         mask_note = (MASK_NOT_GIVEN if call.states else layer.mask_note(mask)) if mask else None
-        out, naming = short_sizes(out, names)
+        naming = []
+        if id(out) not in short:
+            out, naming = short_sizes(out, names)
+            if not naming:
+                short.add(id(out))
         step = Step(index, layer, entry, shape, out, params, note, mask_note, mask,
                     layer.notes() + input_shape_notes(layer, index, stack) + naming, list(call.inputs), list(call.outputs),
                     list(call.states), first_call.get(id(layer)))

@@ -8,6 +8,7 @@ can point at the exact spot. This module knows the file format, not layers.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,18 +25,19 @@ TOP_LEVEL_KEYS = ("name", "description", "symbols", "input_shape", "inputs", "la
 SYMBOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
-    """The safe loader, remembering each scalar's tag: a long stack file repeats the same few words."""
+    """The safe loader, with fewer Python calls per value (libyaml's composer calls back into Python three
+    times for every value it reads, and a 10,000-layer file has 60,000 values):
+    - each scalar's tag is remembered (a long stack file repeats the same few words) by functools.lru_cache,
+      whose hits never enter Python;
+    - the two path-resolver hooks do nothing (PyYAML's own do nothing either where, as here, no path
+      resolver is registered): each is a built-in that takes the same arguments and is called from C
+      without a Python frame — `slice(node, index)` and `tuple()`, their results thrown away."""
 
     def __init__(self, stream):
         super().__init__(stream)
-        self._tags: dict = {}
-
-    def resolve(self, kind, value, implicit):
-        key = (kind, value, implicit)
-        tag = self._tags.get(key)
-        if tag is None:
-            tag = self._tags[key] = super().resolve(kind, value, implicit)
-        return tag
+        self.resolve = functools.lru_cache(maxsize=None)(super().resolve)
+        if not self.yaml_path_resolvers:
+            self.descend_resolver, self.ascend_resolver = slice, tuple
 
 
 _scalars = yaml.constructor.SafeConstructor()
@@ -132,11 +134,13 @@ class StackFile:
 
 # -- YAML nodes -> Items -------------------------------------------------------
 class _Walker:
-    def __init__(self, path: str, lines: list[str], anchors: bool = True):
-        self.path, self.lines = path, lines
+    def __init__(self, path: str, lines: list[str], anchors: bool = True, text: str = ""):
+        self.path, self.lines, self.text = path, lines, text
         self.anchors = anchors  # False: the text has no `&`, so no node is reached twice
         self.count = 1  # values met so far, where there are no anchors (keys count too)
         self.active: set[int] = set()
+        self.layers: int | None = None  # id of a sequential file's `layers:` node (see `twin_layers`)
+        self.written: dict[tuple[int, str], tuple[Item, int]] = {}  # a layer's text → its first reading
 
     def mark(self, node: yaml.Node) -> Mark:
         start, end = node.start_mark, node.end_mark
@@ -195,6 +199,8 @@ class _Walker:
             if self.count > MAX_VALUES:
                 raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
             if tag == _SEQUENCE:
+                if id(node) == self.layers:
+                    return Item(self.twin_layers(node), None, None, node, self)
                 return Item([self.item(child) for child in node.value], None, None, node, self)
             return self.mapping(node)
         if id(node) in self.active:
@@ -212,6 +218,33 @@ class _Walker:
             return self.mapping(node)
         finally:
             self.active.discard(id(node))
+
+    def twin_layers(self, node: yaml.SequenceNode) -> list[Item]:
+        """The layers of a sequential file without anchors. A deep stack writes the same layer again and
+        again: one written exactly as one above it (the same text from the same column, so the same
+        values) shares that one's arguments — read once — and has its own place (its mapping and keys,
+        so an error about it names its own line)."""
+        text, written, found = self.text, self.written, []
+        for child in node.value:
+            if type(child) is not yaml.MappingNode:
+                found.append(self.item(child))
+                continue
+            start = child.start_mark
+            key = (start.column, text[start.index:child.end_mark.index])
+            first = written.get(key)
+            if first is None:
+                before = self.count
+                item = self.item(child)
+                written[key] = (item, self.count - before)
+            else:
+                item, count = first
+                self.count += count
+                if self.count > MAX_VALUES:
+                    raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
+                item = Item(item.value, None, {name: Item(name, None, None, key_node, self)
+                                               for name, (key_node, _) in zip(item.keys, child.value)}, child, self)
+            found.append(item)
+        return found
 
     def mapping(self, node: yaml.MappingNode) -> Item:
         values: dict[str, Item] = {}
@@ -322,12 +355,26 @@ def parse_yaml(text: str, path: str) -> Item:
     if node is None:
         raise unreadable("the stack file is empty", Mark(path, 1, 1), fix="start from `shapecli explain addition`")
     try:
-        walker = _Walker(path, lines, anchors="&" in text)
+        walker = _Walker(path, lines, "&" in text, text)
         if walker.anchors:
             walker.check_expansion(node)
+        else:
+            walker.layers = sequential_layers(node)
         return walker.item(node)
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
+
+
+def sequential_layers(root: yaml.Node) -> int | None:
+    """The id of the `layers:` sequence of a sequential stack file (not a graph's: its layers name tensors,
+    each at its own place), or None."""
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    top = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
+    layers = top.get("layers")
+    if "inputs" in top or "outputs" in top or not isinstance(layers, yaml.SequenceNode):
+        return None
+    return id(layers)
 
 
 # -- Items -> StackFile ----------------------------------------------------------
@@ -390,6 +437,23 @@ def layer_entry(item: Item, graph: bool = False) -> LayerEntry:
             fix="name each argument, e.g. `Dense: {units: 12}` rather than `Dense: 12`",
         )
     return LayerEntry(type_name, args.value, item.keys.get(type_name, item), args, wiring)
+
+
+def layer_entries(items: list[Item], graph: bool) -> list[LayerEntry]:
+    """Each layer's entry. A layer that shares its reading with one above (see `_Walker.twin_layers`)
+    shares that one's entry too, but for where its name is written."""
+    first: dict[int, LayerEntry] = {}
+    entries = []
+    for item in items:
+        entry = first.get(id(item.value)) if type(item.value) is dict else None
+        if entry is None:
+            entry = layer_entry(item, graph)
+            if type(item.value) is dict:
+                first[id(item.value)] = entry
+        else:
+            entry = LayerEntry(entry.type_name, entry.args, item.keys[entry.type_name], entry.args_item)
+        entries.append(entry)
+    return entries
 
 
 def read_stack_text(text: str, path: str) -> StackFile:
@@ -500,7 +564,7 @@ def stack_from_item(root: Item, path: str) -> StackFile:
             raise unreadable("`inputs:` must map each input's name to its shape", top["inputs"].mark,
                              expected="for example `inputs: {encoder_inputs: [null, 71]}` (batch left out)",
                              found=describe_value(top["inputs"].value))
-    entries = [layer_entry(item, graph) for item in layers_item.value]
+    entries = layer_entries(layers_item.value, graph)
     layers = [entry for entry in entries if entry.type_name not in INPUT_LAYERS]
     starts = [entry for entry in entries if entry.type_name in INPUT_LAYERS]  # keras.Input(shape=…) entries
     if graph:

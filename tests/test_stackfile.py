@@ -962,3 +962,41 @@ def test_whole_numbers_read_as_yaml_reads_them(text, number):
     import yaml
 
     assert parse_yaml(f"units: {text}", "x.yaml").value["units"].value == number == yaml.safe_load(f"u: {text}")["u"]
+
+
+# -- layers written the same way: read once, each at its own place --------------------------------------
+REPEATED = HEADER + "  - Dense: {units: 12}\n  - LSTM: {units: 12, return_sequences: true}\n" * 3
+
+
+def test_a_layer_written_as_one_above_shares_its_arguments_and_keeps_its_own_place():
+    stack = read_stack_text(REPEATED, PATH)
+    dense = stack.layers[0::2]
+    assert [entry.args["units"].value for entry in stack.layers] == [12] * 6
+    assert dense[1].args is dense[0].args and dense[2].args is dense[0].args  # read once
+    assert [entry.mark.line for entry in stack.layers] == [3, 4, 5, 6, 7, 8]  # each its own line …
+    assert [entry.mark.column for entry in stack.layers] == [5] * 6  # … at its name
+
+
+def test_a_twin_that_does_not_fit_is_reported_at_its_own_line():
+    text = HEADER + "  - LSTM: {units: 8}\n  - Flatten: {}\n" * 2  # the second LSTM gets (batch, 8): 2D
+    error = error_of(text)
+    assert error.title.startswith("layer 3, LSTM(8): LSTM needs a 3D input")
+    assert (error.mark.line, error.mark.column) == (5, 5)
+
+
+def test_layers_written_differently_are_read_apart():
+    """The same value written another way, or at another column, is not taken for the same text."""
+    text = HEADER + "  - Dense: {units: 12}\n  - Dense: {units:  12}\n  -   Dense: {units: 12}\n  - Dense:\n      units: 12\n"
+    stack = read_stack_text(text, PATH)
+    assert len({id(entry.args) for entry in stack.layers}) == 4
+    assert [entry.args["units"].mark.line for entry in stack.layers] == [3, 4, 5, 7]
+
+
+@pytest.mark.parametrize("text", [
+    "a: &a 1\n" + REPEATED,  # anchors: no layer is taken for another (an alias could change what it means)
+    "inputs: {x: [7, 12]}\noutputs: [y]\nlayers:\n" + "  - Dense: {units: 12, in: x, out: y}\n" * 2,  # a graph
+])
+def test_anchors_and_graphs_read_every_layer_on_its_own(text):
+    item = parse_yaml(text, PATH)
+    layers = item.value["layers"].value
+    assert layers[0].value is not layers[1].value

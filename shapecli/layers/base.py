@@ -235,6 +235,7 @@ class ArgumentTable(NamedTuple):
     notes: tuple[tuple[str, str], ...]  # (name, note) of those said when given
     order: dict[str, int]  # each one's place in `known`
     shown: tuple[tuple[str, Arg], ...]  # the class's own that a title and JSON show (not initializers …)
+    raw: bool  # whether one is taken as its stack-file Item (a wrapper's `layer`)
 
     @classmethod
     def of(cls, layer_class: type["Layer"]) -> "ArgumentTable":
@@ -242,7 +243,8 @@ class ArgumentTable(NamedTuple):
         return cls(known, {k: a.default for k, a in known.items() if a.default is not REQUIRED},
                    frozenset(k for k, a in known.items() if a.default is REQUIRED),
                    tuple((k, a.note) for k, a in known.items() if a.note), {k: i for i, k in enumerate(known)},
-                   tuple((k, a) for k, a in layer_class.arguments.items() if a.shown))
+                   tuple((k, a) for k, a in layer_class.arguments.items() if a.shown),
+                   any(a.raw for a in known.values()))
 
 
 # -- the base class --------------------------------------------------------------
@@ -286,7 +288,25 @@ class Layer:
             )
         self.__dict__.update(values)
         self.given = frozenset(kwargs)
+        self.facts: dict = {}  # what is worked out from the arguments alone, shared with its twins
         self.check()
+
+    def twin(self) -> "Layer":
+        """A layer with the same arguments and weights of its own. A deep stack writes the same layer
+        again and again: each is copied from the first (its arguments checked once), and they share
+        `facts` — the title, and each call's shapes, parameters and sentence."""
+        made = object.__new__(type(self))
+        made.__dict__.update(self.__dict__)
+        return made
+
+    def call_facts(self, input_shape: Shape) -> tuple[Shape, int, str]:
+        """(output shape, parameters, sentence) of a call on one tensor of `input_shape`, without a mask
+        or initial state: worked out once per shape for this layer and its twins."""
+        found = self.facts.get(input_shape)
+        if found is None:
+            out = self.output_shape(input_shape)
+            found = self.facts[input_shape] = (out, self.params(input_shape), self.why(input_shape, out))
+        return found
 
     @classmethod
     def argument_table(cls) -> "ArgumentTable":
@@ -298,7 +318,10 @@ class Layer:
 
     def notes(self) -> list[str]:
         """What to tell about the arguments given (deprecated names and what Keras 3 does with them)."""
-        return [note for key, note in type(self).argument_table().notes if key in self.given]
+        found = self.facts.get("notes")
+        if found is None:
+            found = self.facts["notes"] = [note for key, note in type(self).argument_table().notes if key in self.given]
+        return list(found)
 
     @property
     def keras_name(self) -> str:
@@ -476,9 +499,9 @@ class Layer:
     def title(self) -> str:
         """`LSTM(128, return_sequences=True)`: required arguments, then changed ones (worked out once: a
         layer's arguments do not change after it is built)."""
-        made = self.__dict__.get("_title")
+        made = self.facts.get("title")
         if made is None:
-            made = self.__dict__["_title"] = self._title()
+            made = self.facts["title"] = self._title()
         return made
 
     def _title(self) -> str:

@@ -363,6 +363,11 @@ class RNN(Layer):
     def check(self) -> None:
         self.cell = self.cell_type(self)
 
+    def twin(self) -> "RNN":
+        made = super().twin()
+        made.cell = made.cell_type(made)  # the cell knows its layer
+        return made
+
     def input_features(self, input_shape: Shape) -> int:
         return self.require_known(
             input_shape[-1],

@@ -74,34 +74,60 @@ def graph_to_dict(explanation: Explanation) -> dict:
     return found
 
 
-def explanation_to_dict(explanation: Explanation) -> dict:
+def explanation_to_dict(explanation: Explanation, layers: list | None = None) -> dict:
+    """`layers`: what to put in place of the layers' records (they are written separately)."""
     if explanation.stack.is_graph:
         return graph_to_dict(explanation)
     return {
         "name": explanation.stack.name,
         "input_shape": shape_to_json(explanation.input_shape),
-        "layers": [layer_record(step) for step in explanation.steps],
+        "layers": [layer_record(step) for step in explanation.steps] if layers is None else layers,
         "output_shape": shape_to_json(explanation.output_shape),
         "total_params": explanation.total_params,
     }
 
 
 def explanation_to_json(explanation: Explanation, with_weights: bool = False) -> str:
+    steps = explanation.steps
+    if len(steps) > LONG_STACK and not explanation.stack.is_graph:
+        return dumps(explanation_to_dict(explanation, layers=[]), record_lines(steps, with_weights))
     found = explanation_to_dict(explanation)
     if with_weights:  # each layer's weights, as Keras' get_weights() lists them
-        for record, step in zip(found["layers"], explanation.steps):
+        for record, step in zip(found["layers"], steps):
             record["weights"] = weights_record(step)
     return dumps(found)
 
 
-def dumps(found: dict) -> str:
+def record_lines(steps: list[Step], with_weights: bool) -> list[str]:
+    """Each layer's record as a line of JSON. A deep stack repeats a few layers (twins, sharing their
+    `facts`, called on the same shapes), whose records differ only in their index: each distinct one is
+    made and encoded once, and the index put in front."""
+    made: dict[tuple, str] = {}
+    lines = []
+    for step in steps:
+        key = (id(step.layer.facts), id(step.input_shape), id(step.output_shape), step.note)
+        rest = made.get(key)
+        if rest is None:
+            record = layer_record(step)
+            del record["index"]
+            if with_weights:
+                record["weights"] = weights_record(step)
+            rest = made[key] = json.dumps(record, ensure_ascii=False)[1:]
+        lines.append(f'{{"index": {step.index}, {rest}')
+    return lines
+
+
+def dumps(found: dict, layer_lines: list[str] | None = None) -> str:
     """Indented JSON; past LONG_STACK layers, each layer's record on one line of its own (the same JSON,
-    written by the json module's C encoder: three times faster, and a long listing is read a line a layer)."""
+    written by the json module's C encoder: three times faster, and a long listing is read a line a layer).
+    `layer_lines`: the records already written so (`record_lines`)."""
     layers = found.get("layers", [])
-    if len(layers) <= LONG_STACK:
-        return json.dumps(found, indent=2, ensure_ascii=False)
+    if layer_lines is None:
+        if len(layers) <= LONG_STACK:
+            return json.dumps(found, indent=2, ensure_ascii=False)
+        layer_lines = [json.dumps(record, ensure_ascii=False) for record in layers]
     text = json.dumps({**found, "layers": _SPOT}, indent=2, ensure_ascii=False)  # a string no value can end up as
-    records = ",\n".join("    " + json.dumps(record, ensure_ascii=False) for record in layers)
+    records = ",\n".join("    " + line for line in layer_lines)
     return text.replace(f'\n  "layers": {json.dumps(_SPOT)}', '\n  "layers": [\n' + records + '\n  ]', 1)
 
 

@@ -1,0 +1,76 @@
+"""The engine's plan for a deep stack: layers written the same way are twins (the same arguments, checked
+once, weights of their own), and each call's facts are worked out once per shape. Nothing it prints may
+change for it: every test compares with the same stack built without twins (from plain data)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import yaml
+
+from shapecli.engine import explain
+from shapecli.numeric import run_stack
+from shapecli.render.json_output import explanation_to_json
+from shapecli.stackfile import read_stack_text, stack_from_data
+
+# Dense(16) sees 12 features first, then 32: a twin called on another shape has other facts.
+DATA = {"symbols": {"time": None}, "input_shape": ["time", 12],
+        "layers": [{"Dense": {"units": 16}}, {"LSTM": {"units": 32, "return_sequences": True}}] * 3
+        + [{"LSTM": {"units": 8}}]}
+
+
+def as_text(data: dict) -> str:
+    """A stack file written out, each layer in full (distinct objects: yaml writes no anchors)."""
+    return yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False, default_flow_style=None)
+
+
+TEXT = as_text(DATA)
+
+
+def facts(explanation) -> list[tuple]:
+    return [(step.layer.title(), step.input_shape, step.output_shape, step.params, step.note, step.notes,
+             step.shared_with) for step in explanation.steps]
+
+
+def test_twins_are_layers_of_their_own_with_shared_facts():
+    steps = explain(read_stack_text(TEXT, "deep.yaml")).steps
+    first, again = steps[0].layer, steps[2].layer
+    assert first is not again and again.facts is first.facts  # weights of its own; facts worked out once
+    assert steps[1].layer.cell.layer is steps[1].layer and steps[3].layer.cell.layer is steps[3].layer
+    assert [step.shared_with for step in steps] == [None] * 7  # not a reused layer: its own weights
+
+
+def test_twins_explain_exactly_as_layers_built_one_by_one():
+    read, built = explain(read_stack_text(TEXT, "deep.yaml")), explain(stack_from_data(DATA))
+    assert facts(read) == facts(built)
+    assert [step.params for step in read.steps[:3]] == [12 * 16 + 16, 4 * 32 * (16 + 32 + 1), 32 * 16 + 16]
+    assert read.total_params == built.total_params == sum(step.params for step in built.steps)
+
+
+def test_twins_run_exactly_as_layers_built_one_by_one():
+    """Each twin draws its own weights: the numbers are those of the stack built layer by layer."""
+    read, built = (run_stack(stack, bind={"time": 5}, seed=3) for stack in
+                   (read_stack_text(TEXT, "deep.yaml"), stack_from_data(DATA)))
+    assert len(read.layers) == 7
+    for mine, theirs in zip(read.layers, built.layers):
+        assert len(mine.weights) == len(theirs.weights) > 0
+        assert all(np.array_equal(a, b) for a, b in zip(mine.weights, theirs.weights))
+        assert np.array_equal(mine.output, theirs.output)
+    assert not np.array_equal(read.layers[0].weights[0], read.layers[4].weights[0][:12])  # twins: weights of their own
+
+
+def test_a_long_stack_of_twins_writes_the_same_json():
+    """Past LONG_STACK layers, each distinct record is encoded once (`record_lines`): the JSON must be the
+    one json.dumps writes for the records made one by one."""
+    data = {**DATA, "layers": DATA["layers"][:6] * 20 + DATA["layers"][6:]}
+    read = explain(read_stack_text(as_text(data), "deep.yaml"))
+    built = explain(stack_from_data(data))
+    for with_weights in (False, True):
+        text = explanation_to_json(read, with_weights)
+        assert json.loads(text) == json.loads(explanation_to_json(built, with_weights))
+        lines = text.splitlines()
+        records = [json.loads(line.rstrip(",")) for line in lines if line.startswith('    {"index": ')]
+        assert [r["index"] for r in records] == list(range(1, 122))
+        assert [r["params"] for r in records[:3]] == [12 * 16 + 16, 4 * 32 * (16 + 32 + 1), 32 * 16 + 16]
+        assert ("weights" in records[0]) == with_weights
