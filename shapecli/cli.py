@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .errors import EXIT_BROKEN_PIPE, StackError
+
+if TYPE_CHECKING:
+    from .render.plain import Writer
 
 
 def make_console(stderr: bool = False):
@@ -15,6 +19,19 @@ def make_console(stderr: bool = False):
     from .render.console import make_console as make
 
     return make(stderr)
+
+
+def make_writer() -> Writer:
+    """Where `explain` writes: through rich on a terminal (colour); elsewhere (a pipe, a file, CliRunner)
+    as plain text, without importing rich (~60 ms), as the issue "Do not import rich for --json or plain
+    piped output" asks. The same condition as make_console's for colour, and the same text."""
+    if sys.stdout.isatty():
+        from .render.console import RichWriter
+
+        return RichWriter(make_console())
+    from .render.plain import PlainWriter, pipe_width
+
+    return PlainWriter(sys.stdout, pipe_width())
 
 
 def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = False) -> None:
@@ -35,7 +52,7 @@ def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = F
     elif fitted and error.fitted:
         from .render.table import render_fitted
 
-        render_fitted(error.fitted, make_console(), error.in_graph)
+        render_fitted(error.fitted, make_writer(), error.in_graph)
     render_error(error, make_console(stderr=True))
     sys.exit(error.exit_code)
 
@@ -71,20 +88,16 @@ def _from_script(stack) -> bool:
     return getattr(stack, "source", None) == "python"
 
 
-def _print_findings(findings: list[dict], path: str, console) -> None:
+def _print_findings(findings: list[dict], path: str, out: Writer) -> None:
     """The lints about a Keras script, before the table: level, place, message, and the fix."""
-    from rich.text import Text
-
     styles = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
     for found in findings:
         where = f"{path}:{found['line']}:{found['column']}: " if found.get("line") else f"{path}: "
-        line = Text.assemble((found["level"], styles.get(found["level"], "bold")), ": ", (where, "blue"),
-                             found["message"])
-        if found.get("fix"):
-            line.append(f"\n    help: {found['fix']}", style="cyan")
-        console.print(line, soft_wrap=True)
+        fix = (f"\n    help: {found['fix']}", "cyan") if found.get("fix") else ""
+        out.line((found["level"], styles.get(found["level"], "bold")), ": ", (where, "blue"), found["message"], fix,
+                 wrap=False)
     if findings:
-        console.print()
+        out.line()
 
 
 def _with_findings_json(text: str, findings: list[dict]) -> str:
@@ -151,11 +164,11 @@ def explain(stack: str | None, as_json: bool, with_weights: bool, as_code: str |
         text = explanation_to_json(explanation, with_weights)
         write_text((_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
-        from .render.table import render_explanation
+        from .render.table import write_explanation
 
-        console = make_console()
-        _print_findings(findings, stack_file.path, console)
-        render_explanation(explanation, console, with_weights)
+        out = make_writer()
+        _print_findings(findings, stack_file.path, out)
+        write_explanation(explanation, out, with_weights)
     keep(stack_file, explanation)
 
 
@@ -206,9 +219,10 @@ def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dum
         write_text((_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.claims_table import render_claims
+        from .render.console import RichWriter
 
         console = make_console()
-        _print_findings(findings, stack_file.path, console)
+        _print_findings(findings, stack_file.path, RichWriter(console))
         render_claims(result, claims, console)
         if dump_path:
             console.print(f"wrote {dump_path}")

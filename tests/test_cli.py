@@ -13,12 +13,14 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from shapecli import __version__, stackfile
 from shapecli.cli import cli
+from shapecli.errors import EXIT_BROKEN_PIPE
 from shapecli.scenarios import scenario_names, scenario_path
 from tests.helpers import numpy_loaded_after
 
@@ -541,10 +543,43 @@ def test_shell_completion_offers_scenarios_and_lessons():
 @pytest.mark.parametrize("args", [["explain", "addition", "--json"], ["explain", "char-seq2seq", "--as", "keras"],
                                   ["show", "addition"], ["run", "addition", "--json"]])
 def test_json_and_code_out_do_not_import_rich(args):
+    assert not imports_rich(args)
+
+
+def imports_rich(args, env=None) -> bool:
+    """Whether `shapecli ARGS` imports rich, run in a fresh interpreter whose standard output is a pipe."""
     code = ("import sys\nfrom shapecli.cli import cli\ntry:\n    cli(%r, standalone_mode=False)\nexcept SystemExit:\n"
             "    pass\nprint('RICH' if 'rich' in sys.modules else 'NO-RICH', file=sys.stderr)\n" % (args,))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
-    assert result.returncode == 0 and result.stderr.strip().endswith(b"NO-RICH"), result.stderr[-300:]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120,
+                            env={**os.environ, **(env or {})})
+    assert result.returncode == 0 and result.stdout and result.stderr.strip().endswith(b"RICH"), result.stderr[-300:]
+    return not result.stderr.strip().endswith(b"NO-RICH")
+
+
+SCRIPT_WITH_FINDINGS = str(Path(__file__).parent / "scripts" / "addition_keras2.py")
+
+
+@pytest.mark.parametrize("args", [["explain", "addition"], ["explain", "addition", "--weights"],
+                                  ["explain", "char-seq2seq-inference"], ["explain", SCRIPT_WITH_FINDINGS]])
+def test_piped_explain_does_not_import_rich(args):
+    """The issue "Do not import rich for --json or plain piped output": a pipe gets render.plain.PlainWriter."""
+    assert not imports_rich(args)
+
+
+@pytest.mark.parametrize("args", [["explain", "addition"], ["explain", "char-seq2seq-inference", "--weights"],
+                                  ["explain", SCRIPT_WITH_FINDINGS], ["explain", "stacked-lstm-wrong"]])
+def test_a_reader_that_stopped_reading_ends_the_command_quietly(args):
+    """`shapecli explain … | head`: the pipe is closed before anything is written; exit 141, not a word."""
+    process = subprocess.Popen([sys.executable, "-m", "shapecli", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()
+    assert (process.wait(timeout=120), process.stderr.read()) == (EXIT_BROKEN_PIPE, b"")
+
+
+def test_piped_long_stack_and_narrow_blocks_do_not_import_rich(tmp_path):
+    deep = write(tmp_path, "input_shape: [7, 12]\nlayers:\n" + "  - Dense: {units: 12}\n" * 150, "deep.yaml")
+    assert not imports_rich(["explain", deep, "--weights"])
+    assert not imports_rich(["explain", "char-seq2seq-inference", "--weights"], env={"COLUMNS": "30"})  # blocks
 
 
 def test_the_command_ends_without_teardown_yet_writes_everything_and_keeps_its_exit_code(tmp_path):

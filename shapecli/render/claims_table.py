@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..claims import Claim, sentences
 from ..numeric import Run
-from .fit import Column, fitted_table, wrapped
+from .console import fitted_table
+from .fit import Column, wrapped
 
 
 def render_claims(run: Run, claims: list[list[Claim]], console: Console) -> None:

@@ -9,8 +9,9 @@ from rich.text import Text
 
 from ..compare import Comparison, Contender, Part
 from ..shapes import format_shape
+from .console import fitted_table
 from .errors import render_error
-from .fit import Column, fitted_table, wrapped
+from .fit import Column, wrapped
 from .json_output import explanation_to_dict
 
 DIFFERS = "bold yellow"

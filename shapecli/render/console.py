@@ -1,15 +1,19 @@
-"""One place that decides colour and width: colour only on a terminal, never with NO_COLOR."""
+"""One place that decides colour and width: colour only on a terminal, never with NO_COLOR. And the rich
+side of drawing: the tables of fit.py as rich tables, and RichWriter, which `explain` writes to on a
+terminal (on a pipe it writes to plain.PlainWriter, which has the same methods and needs no rich)."""
 
 from __future__ import annotations
 
 import os
 import sys
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
-from .plain import stop_quietly
-
-PIPE_WIDTH = 120
+from .fit import Column, fitted_widths, wrapped_rows
+from .plain import Piece, TrimmedLines, pipe_width, stop_quietly, write_text
 
 
 class _Console(Console):
@@ -20,33 +24,7 @@ class _Console(Console):
 
 def write_raw(console: Console, text: str) -> None:
     """Text that needs no rich layout (JSON, very long listings), written as is."""
-    try:
-        console.file.write(text)
-        console.file.flush()
-    except BrokenPipeError:
-        stop_quietly()
-
-
-class TrimmedLines:
-    """A text stream that drops the spaces rich pads table cells with at the end of each line."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, text: str) -> int:
-        """Each line that ends in this text loses its trailing blanks (the last piece may go on in the next
-        write). Line by line, not a regular expression: one for "blanks, then a newline" retries at every
-        blank of a long run of indentation, which made a 10,000-layer listing 0.6 s slower."""
-        lines = text.split("\n")
-        self.stream.write("\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:]))
-        return len(text)
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-    def __getattr__(self, name: str):
-        return getattr(self.stream, name)
-
+    write_text(text, console.file)
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -54,7 +32,45 @@ def make_console(stderr: bool = False) -> Console:
     terminal = stream.isatty()
     stream = stream if terminal else TrimmedLines(stream)
     no_color = "NO_COLOR" in os.environ or not terminal
-    width = None if terminal else int(os.environ.get("COLUMNS", PIPE_WIDTH))
     return _Console(file=stream, no_color=no_color, color_system=None if no_color else "auto",
                     highlight=False, markup=False,  # text in [brackets] is text: shapes, lists, user names
-                    width=width, force_terminal=terminal and not no_color or None)
+                    emoji=False,  # and so is :name: (a layer called ':fire:' is not an emoji)
+                    width=None if terminal else pipe_width(), force_terminal=terminal and not no_color or None)
+
+
+def rich_table(columns: list[Column], widths: list[int], rows: list[tuple]) -> Table:
+    """The cells, already wrapped, in columns of the given widths: rich pads and draws, nothing more."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column, width in zip(columns, widths):
+        table.add_column(column.name, style=column.style, justify="right" if column.right else "left",
+                         no_wrap=True, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def fitted_table(columns: list[Column], rows: list[tuple], console: Console) -> Table | None:
+    """The table at the console's width, or None when it cannot fit without splitting a token."""
+    widths = fitted_widths(columns, rows, console.width)
+    return None if widths is None else rich_table(columns, widths, wrapped_rows(columns, rows, widths))
+
+
+class RichWriter:
+    """`explain`'s text on a terminal, in colour: the methods of plain.PlainWriter, drawn by rich."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    @property
+    def width(self) -> int:
+        return self.console.width
+
+    def line(self, *pieces: Piece, wrap: bool = True) -> None:
+        """The styled pieces as one text; with `wrap`, rich breaks it at the console's width."""
+        self.console.print(Text.assemble(*pieces), soft_wrap=not wrap)
+
+    def table(self, columns: list[Column], widths: list[int], rows: list[tuple]) -> None:
+        self.console.print(rich_table(columns, widths, rows))
+
+    def raw(self, text: str) -> None:
+        write_raw(self.console, text)

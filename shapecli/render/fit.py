@@ -3,7 +3,10 @@
 A layer label, a shape or a number is never split: a "whole" column is as wide as its widest line. Prose
 is wrapped here, not by rich, at spaces that are not inside brackets — so `(batch, 4, 128)` stays on one
 line — and its column is at least as wide as its longest token. When the columns cannot all get that
-much room, `fitted_table` says so (None) and the caller lays each row out as a block instead.
+much room, `fitted_widths` says so (None) and the caller lays each row out as a block instead.
+
+This module only decides the layout; rich draws it on a terminal (console.rich_table) and plain.PlainWriter
+on a pipe, from the same widths and the same wrapped cells.
 """
 
 from __future__ import annotations
@@ -11,14 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 GAP = 3  # what rich puts between two columns of a table without edges: padding, the rule, padding
 _GROUP = r"\((?:[^()]|\([^()]*\))*\)|\[(?:[^\[\]()]|\([^()]*\))*\]"  # (…) or […], one level of nesting inside
 TOKEN = re.compile(rf"(?:{_GROUP}|[^\s(\[])+|[(\[]\S*")  # words; a bracketed group (a shape, a label) is one
+
+
+_DROPPED = dict.fromkeys([7, 8, 11, 12, 13])  # the control characters rich leaves out of text it prints
+
+
+def shown(text: str) -> str:
+    """Text as rich prints it, and so as it is measured here: without bell, backspace, \\v, \\f and \\r, and
+    with tabs expanded (a tab in a layer's name would otherwise make its cell wider than its column)."""
+    return text.translate(_DROPPED).expandtabs()
 
 
 @dataclass
@@ -43,15 +50,11 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def _plain(cell) -> str:
-    return cell.plain if isinstance(cell, Text) else str(cell)
-
-
 def least_width(column: Column, cells: list) -> int:
     """The narrowest the column can be: its widest line, or (prose) its longest token."""
     pieces = [column.name] if column.whole else column.name.split()
     for cell in cells:
-        lines = _plain(cell).split("\n")
+        lines = shown(str(cell)).split("\n")  # a rich Text gives its plain text
         pieces += lines if column.whole else [t for line in lines for t in tokens(line)]
     return max((len(piece) for piece in pieces), default=1)
 
@@ -70,15 +73,16 @@ def wrapped(text: str, width: int, indent: str = "") -> str:
     return "\n".join(lines)
 
 
-def fitted_table(columns: list[Column], rows: list[tuple], console: Console) -> Table | None:
-    """The table at the console's width, or None when it cannot fit without splitting a token."""
+def fitted_widths(columns: list[Column], rows: list[tuple], width: int) -> list[int] | None:
+    """Each column's width in a table `width` characters wide, or None when it cannot fit without
+    splitting a token."""
     least = [least_width(column, [row[i] for row in rows]) for i, column in enumerate(columns)]
     widths = list(least)
     prose = [i for i, column in enumerate(columns) if not column.whole]
-    room = console.width - GAP * (len(columns) - 1) - sum(w for i, w in enumerate(least) if i not in prose)
+    room = width - GAP * (len(columns) - 1) - sum(w for i, w in enumerate(least) if i not in prose)
     if room < sum(least[i] for i in prose):
         return None
-    longest = {i: max((len(line) for row in rows for line in _plain(row[i]).split("\n")), default=1) for i in prose}
+    longest = {i: max((len(line) for row in rows for line in shown(str(row[i])).split("\n")), default=1) for i in prose}
     spare = room - sum(least[i] for i in prose)  # shared out by ratio, no column wider than its longest line
     growing = [i for i in prose if widths[i] < longest[i]]
     while spare > 0 and growing:
@@ -92,19 +96,13 @@ def fitted_table(columns: list[Column], rows: list[tuple], console: Console) -> 
         growing = [i for i in growing if widths[i] < longest[i]]
         if not given:
             break
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column, width in zip(columns, widths):
-        table.add_column(column.name, style=column.style, justify="right" if column.right else "left",
-                         no_wrap=True, width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*(cell if columns[i].whole else _wrap_cell(cell, widths[i]) for i, cell in enumerate(row)))
-    return table
+    return widths
 
 
-def _wrap_cell(cell, width: int):
-    if isinstance(cell, Text):
-        return Text(wrapped(cell.plain, width), style=cell.style)
-    return "\n".join(wrapped(line, width) for line in str(cell).split("\n"))
+def wrapped_rows(columns: list[Column], rows: list[tuple], widths: list[int]) -> list[tuple]:
+    """The rows with each prose cell (text) wrapped to its column's width; whole cells as they are."""
+    return [tuple(cell if column.whole else "\n".join(wrapped(line, width) for line in cell.split("\n"))
+                  for column, width, cell in zip(columns, widths, row)) for row in rows]
 
 
 def joined(pieces: list[str], width: int, indent: str, sep: str = ", ") -> str:

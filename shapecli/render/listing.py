@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from .fit import Column, fitted_table, wrapped
+from .console import fitted_table
+from .fit import Column, wrapped
 
 
 def render_listing(heading: str, description: str, rows: list[tuple[str, str]], hint: str, console: Console) -> None:

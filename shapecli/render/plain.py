@@ -1,12 +1,19 @@
 """Plain text out, without rich: JSON, code and files are written as they are (and `explain --json` need
-not import rich at all)."""
+not import rich at all), and `explain` on a pipe is drawn by PlainWriter."""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
+from typing import Protocol, TextIO
 
 from ..errors import EXIT_BROKEN_PIPE
+from .fit import GAP, Column, shown
+
+PIPE_WIDTH = 120
+
+Piece = str | tuple[str, str | None]  # text, or (text, style): a line is made of pieces, as rich's Text.assemble
 
 
 def stop_quietly() -> None:
@@ -15,10 +22,112 @@ def stop_quietly() -> None:
     raise SystemExit(EXIT_BROKEN_PIPE)
 
 
-def write_text(text: str) -> None:
-    """Text to standard output as it is."""
+def write_text(text: str, stream: TextIO | None = None) -> None:
+    """Text to `stream` (standard output) as it is."""
+    stream = sys.stdout if stream is None else stream
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stream.write(text)
+        stream.flush()
     except BrokenPipeError:
         stop_quietly()
+
+
+def pipe_width() -> int:
+    """The width of text that does not go to a terminal: $COLUMNS when it is a positive number, else 120."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
+
+
+class TrimmedLines:
+    """A text stream that drops the spaces rich pads table cells with at the end of each line."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Each line that ends in this text loses its trailing blanks (the last piece may go on in the next
+        write). Line by line, not a regular expression: one for "blanks, then a newline" retries at every
+        blank of a long run of indentation, which made a 10,000-layer listing 0.6 s slower."""
+        lines = text.split("\n")
+        self.stream.write("\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:]))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+_WORD = re.compile(r"\s*\S+\s*")  # a word with the blanks after it: rich breaks a line only between these
+
+
+def rich_wrapped(line: str, width: int) -> list[str]:
+    """A line broken where rich's Console.print breaks a text it may wrap (rich/_wrap.py, divide_line), so
+    that piped output stays what it was, byte for byte: before a word that does not fit, the blanks at
+    the break dropped (up to the width; the pipe trims the rest); a word longer than a whole line, on a
+    line of its own, cut every `width` characters."""
+    words = _WORD.findall(line)
+    lines = [""] if words else [line]  # blanks alone stay as they are
+    for word in words:
+        size = len(word.rstrip())
+        if len(lines[-1]) + size <= width:
+            lines[-1] += word
+        elif size <= width:
+            lines.append(word)
+        else:
+            pieces = [word[k:k + width] for k in range(0, len(word), width)]
+            lines = lines + pieces if lines[-1] else lines[:-1] + pieces
+    return [line[:width] for line in lines]
+
+
+def justified(text: str, width: int, right: bool) -> str:
+    """A line of a table cell as rich justifies it: to the right without its trailing blanks, or to the left."""
+    return text.rstrip().rjust(width) if right else text.ljust(width)
+
+
+class Writer(Protocol):
+    """Where `explain` writes its text: PlainWriter, or console.RichWriter on a terminal."""
+
+    @property
+    def width(self) -> int: ...
+
+    def line(self, *pieces: Piece, wrap: bool = True) -> None: ...
+
+    def table(self, columns: list[Column], widths: list[int], rows: list[tuple]) -> None: ...
+
+    def raw(self, text: str) -> None: ...
+
+
+class PlainWriter:
+    """`explain`'s text on a pipe, a file or CliRunner, drawn without rich: the same characters that
+    console.RichWriter draws there with colour off (a test compares the two at many widths). It exists
+    only because the issue "Do not import rich for --json or plain piped output" asks that a pipe not
+    pay for importing rich (~50-70 ms of a ~200 ms command); a terminal, with colour, gets rich."""
+
+    def __init__(self, stream: TextIO, width: int):
+        self.stream, self.width = TrimmedLines(stream), width
+
+    def line(self, *pieces: Piece, wrap: bool = True) -> None:
+        """The pieces as one text, styles left out; with `wrap`, broken at the width where rich breaks it."""
+        lines = shown("".join(piece if isinstance(piece, str) else piece[0] for piece in pieces)).split("\n")
+        if wrap:
+            lines = [part for line in lines for part in rich_wrapped(line, self.width)]
+        self.raw("\n".join(lines) + "\n")
+
+    def table(self, columns: list[Column], widths: list[int], rows: list[tuple]) -> None:
+        """Rich's table with box.SIMPLE_HEAD, no edges and no edge padding: the header, a rule, then each row,
+        its cells top-aligned, right or left justified, GAP blanks between columns."""
+        def row_lines(cells) -> list[str]:
+            split = [shown(str(cell)).split("\n") for cell in cells]
+            return [(" " * GAP).join(justified(cell[k] if k < len(cell) else "", width, column.right)
+                                     for column, width, cell in zip(columns, widths, split))
+                    for k in range(max(map(len, split)))]
+
+        rule = "─" * (sum(widths) + GAP * (len(widths) - 1))
+        self.raw("\n".join([*row_lines([column.name for column in columns]), rule,
+                            *(line for row in rows for line in row_lines(row))]) + "\n")
+
+    def raw(self, text: str) -> None:
+        """Text that needs no layout, written as it is."""
+        write_text(text, self.stream)

@@ -1,4 +1,7 @@
-"""`shapecli explain` as a rich table, in the spirit of Keras' model.summary().
+"""`shapecli explain` as a table, in the spirit of Keras' model.summary().
+
+It is written to a writer: console.RichWriter on a terminal (colour), plain.PlainWriter elsewhere (no
+rich to import); both have the same few methods — width, line, table, raw — and draw the same text.
 
 Long stacks (more than LONG_STACK layers) are listed a row per layer
 instead, as Keras' model.summary() lists them: a rich table lays out every
@@ -8,16 +11,16 @@ itself and wraps each distinct sentence once.
 
 from __future__ import annotations
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ..engine import Explanation, Step
 from ..shapes import format_shape
 from . import LONG_STACK
-from .console import write_raw
-from .fit import Column, fitted_table, joined, wrapped
+from .fit import Column, fitted_widths, joined, wrapped, wrapped_rows
+from .plain import Writer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
 
@@ -53,42 +56,47 @@ def _cells(step: Step, with_weights: bool = False, graph: bool = False, whole_wh
 
 
 def render_explanation(explanation: Explanation, console: Console, with_weights: bool = False) -> None:
+    """The explanation on a rich console (benchmarks/explain_large.py times this)."""
+    from .console import RichWriter
+
+    write_explanation(explanation, RichWriter(console), with_weights)
+
+
+def write_explanation(explanation: Explanation, out: Writer, with_weights: bool = False) -> None:
+    """The header lines, the table (or a row a layer, past LONG_STACK layers), the output and the notes."""
     stack = explanation.stack
     if stack.name:
-        console.print(Text(stack.name, style="bold"))
+        out.line((stack.name, "bold"))
     if stack.description:
-        console.print(Text(stack.description, style="dim"))
+        out.line((stack.description, "dim"))
     graph = stack.is_graph
     for name, shape in explanation.inputs.items():
-        console.print(Text.assemble(
-            ("input ", "bold"), f"{name} " if graph else "", format_shape(shape), " ", (explanation.dtypes[name], "dim"),
-            ("   (input_shape with the batch axis in front)", "dim") if not graph else "",
-        ))
+        batch = "" if graph else ("   (input_shape with the batch axis in front)", "dim")
+        out.line(("input ", "bold"), f"{name} " if graph else "", format_shape(shape), " ",
+                 (explanation.dtypes[name], "dim"), batch)
     columns = GRAPH_COLUMNS if graph else COLUMNS
     columns = (*columns[:5], "weights", columns[5]) if with_weights else columns
     if len(explanation.steps) > LONG_STACK:  # a row a layer: the sentence, without formula or lesson
-        _render_lines(columns, [_cells(step, with_weights, graph, whole_why=False) for step in explanation.steps],
-                      console)
+        _render_lines(columns, [_cells(step, with_weights, graph, whole_why=False) for step in explanation.steps], out)
     else:
-        _render_table(columns, [_cells(step, with_weights, graph) for step in explanation.steps], console)
-    total = Text.assemble(("total params ", "bold"), f"{explanation.total_params:,}")
+        _render_table(columns, [_cells(step, with_weights, graph) for step in explanation.steps], out)
+    total = (("total params ", "bold"), f"{explanation.total_params:,}")
     if graph:
         for name in explanation.outputs:
-            console.print(Text.assemble(("output ", "bold"), f"{name} ", (format_shape(explanation.tensors[name]), "green")))
-        console.print(total)
+            out.line(("output ", "bold"), f"{name} ", (format_shape(explanation.tensors[name]), "green"))
+        out.line(*total)
     else:
-        console.print(Text.assemble(("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ", total))
-    console.print(Text("(Keras' model.summary() writes the batch axis as None: (None, 4, 12) is (batch, 4, 12) here)",
-                       style="dim"))
+        out.line(("output ", "bold"), (format_shape(explanation.output_shape), "green"), "    ", *total)
+    out.line(("(Keras' model.summary() writes the batch axis as None: (None, 4, 12) is (batch, 4, 12) here)", "dim"))
     for step in explanation.steps:
         for note in step.notes:
-            console.print(Text.assemble(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}"))
+            out.line(("note", "bold yellow"), f": layer {step.index}, {step.layer.title()}: {note}")
 
 
-def render_fitted(steps: list[Step], console: Console, graph: bool = False) -> None:
+def render_fitted(steps: list[Step], out: Writer, graph: bool = False) -> None:
     """The layers that fit, before the error about the one that does not."""
     columns = GRAPH_COLUMNS if graph else COLUMNS
-    _render_table(columns, [_cells(step, False, graph) for step in steps], console)
+    _render_table(columns, [_cells(step, False, graph) for step in steps], out)
 
 
 STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "gives": "green", "weights": "dim"}
@@ -97,41 +105,41 @@ STYLES = {"#": "dim", "layer": "bold cyan", "output shape": "green", "gives": "g
 PROSE = ("why",)
 
 
-def _render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
+def _render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], out: Writer) -> None:
     """A table when every label, shape and number fits whole; else one block per layer."""
     spec = [Column(name, whole=name not in PROSE, right=name in ("#", "params"), style=STYLES.get(name))
             for name in columns]
-    table = fitted_table(spec, rows, console)
-    if table is not None:
-        console.print(table)
+    widths = fitted_widths(spec, rows, out.width)
+    if widths is not None:
+        out.table(spec, widths, wrapped_rows(spec, rows, widths))
         return
     for row in rows:
-        _render_block(dict(zip(columns, row)), console)
+        _render_block(dict(zip(columns, row)), out)
 
 
-def _render_block(cells: dict[str, str], console: Console) -> None:
+def _render_block(cells: dict[str, str], out: Writer) -> None:
     """A layer that does not fit a table row: its label, shapes and numbers whole, its sentence wrapped."""
-    width, indent = console.width, " " * (len(cells["#"]) + 2)
+    width, indent = out.width, " " * (len(cells["#"]) + 2)
     head = [cells["#"] + "  " + line for line in cells["layer"].split("\n")]
-    console.print(Text("\n".join(head), style="bold cyan"), soft_wrap=True)
+    out.line(("\n".join(head), "bold cyan"), wrap=False)
     if "input shape" in cells:
         flow = [cells["input shape"], "→", cells["output shape"]]
     else:
         flow = ["from", *cells["from"].split("\n"), "→", *cells["gives"].split("\n")]
-    console.print(Text(joined(flow + [f"· {cells['params']} params"], width, indent, sep=" ")), soft_wrap=True)
+    out.line(joined(flow + [f"· {cells['params']} params"], width, indent, sep=" "), wrap=False)
     if "weights" in cells and cells["weights"]:
-        console.print(Text(joined(cells["weights"].split("\n"), width, indent), style="dim"), soft_wrap=True)
-    console.print(Text("\n".join(wrapped(line, width, indent) for line in cells["why"].split("\n"))), soft_wrap=True)
+        out.line((joined(cells["weights"].split("\n"), width, indent), "dim"), wrap=False)
+    out.line("\n".join(wrapped(line, width, indent) for line in cells["why"].split("\n")), wrap=False)
 
 
-def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console: Console) -> None:
+def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], out: Writer) -> None:
     """One line a layer where it fits: the label, shapes and number in columns, the sentence after them,
     wrapped between its words under its own column — or, where the columns leave it too little room,
     on the lines below. Nothing is split or cut at any width."""
     rows = [[cell.replace("\n", ", ") for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
     justify = [str.rjust if name in ("#", "params") else str.ljust for name in columns[:-1]]
-    width, start = console.width, sum(widths) + 2 * len(widths)  # where the sentence starts
+    width, start = out.width, sum(widths) + 2 * len(widths)  # where the sentence starts
     beside = width - start >= LEAST_SENTENCE  # the sentence in its own column
     pad = " " * (start if beside else 4)
     made: dict[str, str] = {}  # a deep stack says the same few sentences again and again: wrapped once each
@@ -149,7 +157,7 @@ def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], console
 
     header = line(columns)
     rule = "─" * min(width, len(header.split("\n")[0]))
-    write_raw(console, "\n".join([header, rule, *(line(r) for r in rows)]) + "\n")
+    out.raw("\n".join([header, rule, *(line(r) for r in rows)]) + "\n")
 
 
 LEAST_SENTENCE = 24  # the narrowest column a listing's sentence wraps in; narrower, it goes below the row

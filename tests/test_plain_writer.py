@@ -1,0 +1,162 @@
+"""`explain` on a pipe is drawn by render.plain.PlainWriter, without rich; it must print exactly what rich
+printed there (console.RichWriter on a console with colour off), byte for byte. Each case is drawn both ways
+at widths from 20 to 160 columns and compared; then a few wrong drawers show that the comparison bites."""
+
+from __future__ import annotations
+
+import io
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+import shapecli.cli
+from shapecli.render import LONG_STACK, plain
+from shapecli.render.console import RichWriter, make_console
+from shapecli.render.fit import Column
+from shapecli.render.plain import PlainWriter, rich_wrapped
+from shapecli.scenarios import scenario_names
+
+WIDTHS = [20, 30, 40, 60, 80, 100, 120, 160]
+SCRIPTS = [pytest.param(str(path), id=path.name) for path in sorted((Path(__file__).parent / "scripts").glob("*.py"))]
+
+
+def rich_writer(stream, width: int) -> RichWriter:
+    """The rich writer on the console the command makes for a pipe: no colour, trailing blanks trimmed."""
+    return RichWriter(make_console())
+
+
+def printed(args: list[str], width: int, writer=None) -> str:
+    """Standard output of `shapecli ARGS` on a pipe `width` columns wide, where the command writes through
+    its own writer (a PlainWriter) or through `writer(stream, width)`."""
+    with pytest.MonkeyPatch.context() as patch:
+        if writer is not None:
+            patch.setattr(shapecli.cli, "make_writer", lambda: writer(sys.stdout, width))
+        result = CliRunner().invoke(shapecli.cli.cli, args, env={"COLUMNS": str(width), "NO_COLOR": None})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.stdout
+
+
+def differences(args: list[str], writer=None, widths=WIDTHS) -> list[int]:
+    """The widths at which the command (or `writer`) prints other text than rich does."""
+    return [width for width in widths if printed(args, width, writer) != printed(args, width, rich_writer)]
+
+
+def drawn(write, writer, width: int) -> str:
+    """What `write(out)` prints through `writer`, `width` columns wide."""
+    stream = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stdout", stream)
+        patch.setenv("COLUMNS", str(width))
+        write(writer(stream, width))
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("weights", [[], ["--weights"]], ids=["", "weights"])
+@pytest.mark.parametrize("name", scenario_names() + SCRIPTS)
+def test_plain_text_is_what_rich_prints(name, weights):
+    assert differences(["explain", name, *weights]) == []
+
+
+def test_a_long_stack_is_what_rich_prints(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("input_shape: [time, 8]\nsymbols: {time: null}\nlayers:\n"
+                    + "  - LSTM: {units: 16, return_sequences: true}\n" * (LONG_STACK + 1))
+    assert differences(["explain", str(path), "--weights"]) == []
+
+
+ODD_TEXT = {
+    "sequential": """\
+        name: "a\\tname\\rwith\\x07 controls and_a_word_longer_than_twenty_columns   spaced"
+        description: "  indented\\n\\nthen a blank line"
+        input_shape: [4, 8]
+        layers:
+          - Dense: {units: 3}
+        """,
+    "graph": """\
+        inputs: {x: [4, 8]}
+        layers:
+          - Dense: {units: 3, name: "a\\tb\\rc :thumbs_up:"}
+            in: x
+            out: "y:smile:"
+        outputs: ["y:smile:"]
+        """,
+}
+
+
+@pytest.mark.parametrize("kind", ODD_TEXT)
+def test_odd_user_text_is_what_rich_prints(kind, tmp_path):
+    """Tabs expanded (and measured so), carriage returns and the like dropped, a word longer than the width
+    cut as rich cuts it, and :name: left as it is written (rich's emoji codes are off)."""
+    path = tmp_path / "odd.yaml"
+    path.write_text(textwrap.dedent(ODD_TEXT[kind]))
+    assert differences(["explain", str(path)]) == []
+
+
+@given(st.text(st.sampled_from(" \t\n\r\xa0ab(),—"), max_size=40), st.integers(1, 12), st.booleans())
+def test_lines_break_where_rich_breaks_them(text, width, wrap):
+    def write(out) -> None:
+        out.line(text, ("x", "bold"), wrap=wrap)
+    assert drawn(write, PlainWriter, width) == drawn(write, rich_writer, width)
+
+
+CELLS = st.lists(st.text(st.sampled_from("ab ,\n\r\xa0"), max_size=9), min_size=3, max_size=3)  # a column's
+
+
+@given(st.lists(st.tuples(st.booleans(), CELLS), min_size=1, max_size=3))
+def test_tables_are_drawn_as_rich_draws_them(spec):
+    """Any columns (left or right, cells of several lines, blank ones), at widths their cells fit."""
+    columns = [Column(f"c{k}", right=right) for k, (right, _) in enumerate(spec)]
+    rows = list(zip(*(cells for _, cells in spec)))
+    widths = [max(len(line) for cell in (column.name, *cells) for line in cell.split("\n"))
+              for column, (_, cells) in zip(columns, spec)]
+
+    def write(out) -> None:
+        out.table(columns, widths, rows)
+    assert drawn(write, PlainWriter, 160) == drawn(write, rich_writer, 160)
+
+
+def test_rich_wrapped_keeps_rich_s_quirks():
+    """Blanks at a break kept up to the width (the pipe trims them); a long word cut, its blanks carried on."""
+    assert rich_wrapped("input (batch, 7, 12) float32   (input_shape", 30) == ["input (batch, 7, 12) float32  ",
+                                                                            "(input_shape"]
+    assert rich_wrapped("abcdefgh  ij", 3) == ["abc", "def", "gh ", " ij"]
+    assert rich_wrapped("", 5) == [""]
+
+
+# -- wrong drawers: each must make the comparison fail ------------------------------------------------------------
+class LeftOnly(PlainWriter):
+    """Numbers left-justified."""
+
+    def table(self, columns, widths, rows):
+        super().table([replace(column, right=False) for column in columns], widths, rows)
+
+
+class BottomAligned(PlainWriter):
+    """Short cells at the bottom of their row."""
+
+    def table(self, columns, widths, rows):
+        height = [max(cell.count("\n") for cell in row) for row in rows]
+        super().table(columns, widths, [tuple("\n" * (h - cell.count("\n")) + cell for cell in row)
+                                        for h, row in zip(height, rows)])
+
+
+class NoRule(PlainWriter):
+    """No line under the header."""
+
+    def raw(self, text):
+        super().raw("\n".join(line for line in text.split("\n") if set(line) != {"─"}))
+
+
+@pytest.mark.parametrize("mutant", [LeftOnly, BottomAligned, NoRule, "gap of 2", "textwrap"])
+def test_a_wrong_drawer_is_caught(mutant, monkeypatch):
+    if mutant == "gap of 2":
+        monkeypatch.setattr(plain, "GAP", 2)
+    if mutant == "textwrap":  # lines wrapped as Python's textwrap wraps them, not as rich does
+        monkeypatch.setattr(plain, "rich_wrapped", lambda line, width: textwrap.wrap(line, width) or [""])
+    assert differences(["explain", "addition"], mutant if isinstance(mutant, type) else None)
