@@ -49,6 +49,12 @@ class Step:
     def note(self) -> str:
         return self.why if not self.mask_note else f"{self.why}; {self.mask_note}"
 
+    @property
+    def printed_as(self) -> tuple:
+        """In a sequential stack, steps with the same key print the same but for their index (a table row, a
+        JSON record): twins (sharing `facts`) called on the same shapes, with the same sentence."""
+        return id(self.layer.facts), id(self.input_shape), id(self.output_shape), self.note
+
 
 @dataclass
 class Explanation:
@@ -254,8 +260,8 @@ def explain(stack: StackFile) -> Explanation:
     else:
         inputs = {INPUT: read_input_shape(stack)}  # first: an undeclared symbol is reported where it is first used
         build = twin_builder(ctx)
-        calls = [Call(entry, build(entry), [INPUT if i == 0 else f"layer_{i}"], [f"layer_{i + 1}"])
-                 for i, entry in enumerate(stack.layers)]  # tensors named only for the walk
+        names = [INPUT] + [f"layer_{i}" for i in range(1, len(stack.layers) + 1)]  # tensors named only for the walk
+        calls = [Call(entry, build(entry), [names[i]], [names[i + 1]]) for i, entry in enumerate(stack.layers)]
         outputs = [f"layer_{len(calls)}"]
     return walk(stack, inputs, calls, outputs)
 
@@ -282,6 +288,7 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
     names: list[str] = []  # sizes named because they grew long (size1, size2 …)
     short: set[int] = set()  # ids of (kept) shapes already found short: a deep stack meets the same few
     steps: list[Step] = []
+    graph = stack.is_graph
     for index, call in enumerate(calls, start=1):
         layer, entry = call.layer, call.entry
         shape = [tensors[name] for name in call.inputs] if layer.takes_list else tensors[call.inputs[0]]
@@ -308,12 +315,12 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
             if not naming:
                 short.add(id(out))
         step = Step(index, layer, entry, shape, out, params, note, mask_note, mask,
-                    layer.notes() + input_shape_notes(layer, index, stack) + naming, list(call.inputs), list(call.outputs),
-                    list(call.states), first_call.get(id(layer)))
+                    layer.notes() + input_shape_notes(layer, index, stack) + naming, call.inputs, call.outputs,
+                    call.states, first_call.get(id(layer)))
         first_call.setdefault(id(layer), index)
         if step.shared_with is not None:
             check_reuse(steps[step.shared_with - 1], step)
-        given = out if is_shape_list(out) and stack.is_graph else [out]
+        given = out if graph and is_shape_list(out) else [out]
         if len(step.outputs) != len(given):
             raise _does_not_fit(ShapeMismatch(
                 f"{layer.keras_name} gives {len(given)} tensor{'s' if len(given) > 1 else ''}, but `out:` names "

@@ -134,18 +134,22 @@ class StackFile:
 
 # -- YAML nodes -> Items -------------------------------------------------------
 class _Walker:
-    def __init__(self, path: str, lines: list[str], anchors: bool = True, text: str = ""):
-        self.path, self.lines, self.text = path, lines, text
+    def __init__(self, path: str, lines: list[str], anchors: bool = True, text: str = "",
+                 repeats: "RepeatedLines | None" = None):
+        self.path, self.lines, self.text, self.repeats = path, lines, text, repeats
         self.anchors = anchors  # False: the text has no `&`, so no node is reached twice
         self.count = 1  # values met so far, where there are no anchors (keys count too)
         self.active: set[int] = set()
         self.layers: int | None = None  # id of a sequential file's `layers:` node (see `twin_layers`)
         self.written: dict[tuple[int, str], tuple[Item, int]] = {}  # a layer's text → its first reading
 
-    def mark(self, node: yaml.Node) -> Mark:
+    def mark(self, node: yaml.Node, line: int | None = None) -> Mark:
+        """Where the node is written (`line`, 0-based: where a line that repeats it is)."""
         start, end = node.start_mark, node.end_mark
         width = end.column - start.column if end.line == start.line else 1
-        return Mark(self.path, start.line + 1, start.column + 1, self.lines, max(1, width))
+        if line is None:
+            line = start.line if self.repeats is None else self.repeats.line_of[start.line]
+        return Mark(self.path, line + 1, start.column + 1, self.lines, max(1, width))
 
     def check_expansion(self, root: yaml.Node) -> None:
         """Refuse a document whose aliases expand it past MAX_VALUES values, before expanding any."""
@@ -200,7 +204,8 @@ class _Walker:
                 raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
             if tag == _SEQUENCE:
                 if id(node) == self.layers:
-                    return Item(self.twin_layers(node), None, None, node, self)
+                    found = self.twin_layers(node) if self.repeats is None else self.repeated_layers(node)
+                    return Item(found, None, None, node, self)
                 return Item([self.item(child) for child in node.value], None, None, node, self)
             return self.mapping(node)
         if id(node) in self.active:
@@ -233,18 +238,48 @@ class _Walker:
             key = (start.column, text[start.index:child.end_mark.index])
             first = written.get(key)
             if first is None:
-                before = self.count
-                item = self.item(child)
-                written[key] = (item, self.count - before)
+                first = written[key] = self.counted(child)
+                found.append(first[0])
             else:
-                item, count = first
-                self.count += count
-                if self.count > MAX_VALUES:
-                    raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
-                item = Item(item.value, None, {name: Item(name, None, None, key_node, self)
-                                               for name, (key_node, _) in zip(item.keys, child.value)}, child, self)
-            found.append(item)
+                found.append(self.twin(first, child.value, child, None))
         return found
+
+    def repeated_layers(self, node: yaml.SequenceNode) -> list[Item]:
+        """The layers of a file read without its repeated layer lines (RepeatedLines): each layer line is
+        the reading of the kept line it repeats, at its own line."""
+        repeats, kept = self.repeats, node.value
+        if len(kept) != repeats.kept:
+            raise AssertionError("each kept layer line is one entry")  # RepeatedLines.of promises it
+        read: list[tuple[Item, int] | None] = [None] * len(kept)
+        found = []
+        for line, which in repeats.layers:
+            child = kept[which]
+            if read[which] is None:
+                read[which] = self.counted(child)
+                found.append(read[which][0])
+            else:
+                self.count += 1  # its place in the sequence, which YAML did not see
+                found.append(self.twin(read[which], child.value if type(child) is yaml.MappingNode else (), child,
+                                       line))
+        return found
+
+    def counted(self, node: yaml.Node) -> tuple[Item, int]:
+        """The node's Item, and how many values it holds (a twin counts them again)."""
+        before = self.count
+        return self.item(node), self.count - before
+
+    def twin(self, first: tuple[Item, int], pairs, node: yaml.Node, line: int | None) -> Item:
+        """A layer written as `first` was: its values shared, its own place (its node's; or, for a line left
+        out of what YAML read, that line's), and its own keys' places."""
+        item, count = first
+        self.count += count
+        if self.count > MAX_VALUES:
+            raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
+        if line is None:
+            return Item(item.value, None, {name: Item(name, None, None, key_node, self)
+                                           for name, (key_node, _) in zip(item.keys, pairs)}, node, self)
+        return Item(item.value, self.mark(node, line), {name: Item(name, self.mark(key_node, line))
+                                                        for name, (key_node, _) in zip(item.keys, pairs)})
 
     def mapping(self, node: yaml.MappingNode) -> Item:
         values: dict[str, Item] = {}
@@ -323,8 +358,12 @@ def parse_yaml(text: str, path: str) -> Item:
                          expected=f"at most {MAX_LINES:,} lines", found=f"{count:,} lines",
                          fix="split the model, or explain a smaller part of it")
     lines = text.splitlines()
+    repeats = RepeatedLines.of(text) if "&" not in text else None
+    node = _compose_without(repeats) if repeats is not None else None
+    if node is None or sequential_layers(node) is None:
+        repeats = None
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = node if repeats is not None else yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = None
         if exc.problem_mark is not None:
@@ -355,7 +394,7 @@ def parse_yaml(text: str, path: str) -> Item:
     if node is None:
         raise unreadable("the stack file is empty", Mark(path, 1, 1), fix="start from `shapecli explain addition`")
     try:
-        walker = _Walker(path, lines, "&" in text, text)
+        walker = _Walker(path, lines, "&" in text, text, repeats)
         if walker.anchors:
             walker.check_expansion(node)
         else:
@@ -363,6 +402,76 @@ def parse_yaml(text: str, path: str) -> Item:
         return walker.item(node)
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
+
+
+_ONE_LINE_ENTRY = re.compile(r"( *)- [^'\"#&*!|>%@`?\t]*")  # no quotes, comments, anchors, tags, block scalars
+_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # beside \n: where YAML or str.splitlines break lines
+
+
+@dataclass
+class RepeatedLines:
+    """A deep stack file writes the same few layer lines again and again. Where the file ends with
+    `layers:` written a layer a line, each line whole in itself — no quotes, comments, anchors, tags or
+    block scalars, every bracket closed on its line — each line means the same wherever it stands: YAML
+    reads the file with every repeated line left out (`text`), and the walker gives each left-out line
+    the reading of the line it repeats, at its own place. (A file that does not qualify, or whose
+    shortened text YAML refuses, is read whole, as any file is.)"""
+
+    text: str  # the file without the repeated layer lines
+    line_of: list[int]  # each line of `text` → its line in the file (0-based)
+    layers: list[tuple[int, int]]  # each layer line: its line in the file, and which kept layer line it repeats
+    kept: int  # how many layer lines are kept
+
+    @classmethod
+    def of(cls, text: str) -> "RepeatedLines | None":
+        if any(breaks in text for breaks in _LINE_BREAKS):
+            return None
+        lines = text.split("\n")
+        try:
+            start = lines.index("layers:") + 1
+        except ValueError:
+            return None
+        end = len(lines) - (lines[-1] == "")
+        first = _ONE_LINE_ENTRY.fullmatch(lines[start]) if start < end else None
+        if first is None:
+            return None
+        indent, kept, kept_at, layers = first.group(1), {}, [], []
+        for number in range(start, end):
+            line = lines[number]
+            which = kept.get(line)
+            if which is None:
+                entry = _ONE_LINE_ENTRY.fullmatch(line)
+                if entry is None or entry.group(1) != indent or not _brackets_closed(line):
+                    return None
+                which = kept[line] = len(kept_at)
+                kept_at.append(number)
+            layers.append((number, which))
+        if len(kept_at) == len(layers):
+            return None  # nothing repeats
+        return cls("\n".join([*lines[:start], *kept]) + "\n", list(range(start)) + kept_at, layers, len(kept_at))
+
+
+def _brackets_closed(line: str) -> bool:
+    """Every bracket closed on the line, none before it opens: no flow collection goes on to the next line
+    (a bracket in a block scalar's plain text counts too, which only makes the test stricter)."""
+    depth = 0
+    for character in line:
+        if character in "[{":
+            depth += 1
+        elif character in "]}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _compose_without(repeats: RepeatedLines) -> yaml.Node | None:
+    """The file composed without its repeated layer lines, or None where YAML refuses that text (the whole
+    file is then read, so that the error names its place in the file)."""
+    try:
+        return yaml.compose(repeats.text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
 
 
 def sequential_layers(root: yaml.Node) -> int | None:

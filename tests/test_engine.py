@@ -4,7 +4,9 @@ change for it: every test compares with the same stack built without twins (from
 
 from __future__ import annotations
 
+import io
 import json
+import re
 
 import numpy as np
 import yaml
@@ -12,6 +14,8 @@ import yaml
 from shapecli.engine import explain
 from shapecli.numeric import run_stack
 from shapecli.render.json_output import explanation_to_json
+from shapecli.render.plain import PlainWriter
+from shapecli.render.table import write_explanation
 from shapecli.stackfile import read_stack_text, stack_from_data
 
 # Dense(16) sees 12 features first, then 32: a twin called on another shape has other facts.
@@ -60,12 +64,33 @@ def test_twins_run_exactly_as_layers_built_one_by_one():
     assert not np.array_equal(read.layers[0].weights[0], read.layers[4].weights[0][:12])  # twins: weights of their own
 
 
+LONG = {**DATA, "layers": DATA["layers"][:6] * 20 + DATA["layers"][6:]}
+
+
+def test_a_long_stack_of_twins_lists_the_same_lines():
+    """Past LONG_STACK layers, the listing makes each distinct row once (`_listed_rows`): it must print
+    what it prints for the layers built one by one, at any width."""
+    read = explain(read_stack_text(as_text(LONG), "deep.yaml"))
+    built = explain(stack_from_data(LONG))
+    for width in (40, 80, 120, 200):
+        printed = []
+        for explanation in (read, built):
+            stream = io.StringIO()
+            write_explanation(explanation, PlainWriter(stream, width), with_weights=width == 120)
+            printed.append(stream.getvalue())
+        assert printed[0] == printed[1]
+        if width >= 80:  # a row a line, the sentence beside: the twins of Dense(16) read 12, then 32 features
+            rows = {line.split()[0]: re.split(r"\s{2,}", line.strip())[1:5] for line in printed[0].splitlines()
+                    if line.lstrip()[:1].isdigit()}
+            assert rows["1"] == ["Dense(16)", "(batch, time, 12)", "(batch, time, 16)", "208"]
+            assert rows["3"] == rows["7"] == ["Dense(16)", "(batch, time, 32)", "(batch, time, 16)", "528"]
+
+
 def test_a_long_stack_of_twins_writes_the_same_json():
     """Past LONG_STACK layers, each distinct record is encoded once (`record_lines`): the JSON must be the
     one json.dumps writes for the records made one by one."""
-    data = {**DATA, "layers": DATA["layers"][:6] * 20 + DATA["layers"][6:]}
-    read = explain(read_stack_text(as_text(data), "deep.yaml"))
-    built = explain(stack_from_data(data))
+    read = explain(read_stack_text(as_text(LONG), "deep.yaml"))
+    built = explain(stack_from_data(LONG))
     for with_weights in (False, True):
         text = explanation_to_json(read, with_weights)
         assert json.loads(text) == json.loads(explanation_to_json(built, with_weights))

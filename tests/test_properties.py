@@ -109,6 +109,40 @@ def test_layers_written_again_explain_as_layers_built_one_by_one(data, picks):
     assert outcome(read_stack_text(text, "twins.yaml")) == outcome(stack_from_data(data))
 
 
+layer_lines = st.sampled_from(
+    ["  - Dense: {units: 4}", "  - LSTM: {units: 4, return_sequences: true}", "  - Flatten", "  - ", "  -",
+     "  - Dense: {units: 4,", "  }", "  - a}: {b", "  - Dense: {units: [4, 5]}", "  - Reshape: {target_shape: [-1, 2]}",
+     "  - Dense: {units: 4} # x", "  - Dense: {units: '4'}", '  - Dense: {units: "4', '  "}', "  - Dense: &a {units: 4}",
+     "  - *a", "  - Dense: !!str 4", "  - Dense: |", "      text", "    - Dense: {units: 4}", "  - Dense: {units: 4}: x",
+     "  - ? Dense", "  - Dense: {units: 4, units: 5}", "  - Dropout: {rate: 0.5}", "  - Dense:", "      units: 4", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(layer_lines, min_size=1, max_size=12), st.booleans())
+def test_a_file_is_read_the_same_with_or_without_its_repeated_lines(lines, newline):
+    """Leaving repeated layer lines out of what YAML reads (RepeatedLines) changes nothing: the same values,
+    each layer at the same place, or the same error at the same place."""
+    from shapecli import stackfile
+
+    text = "input_shape: [6, 4]\nlayers:\n" + "\n".join(lines + lines[::-1]) + "\n" * newline
+
+    def outcome():
+        try:
+            stack = read_stack_text(text, "lines.yaml")
+        except StackError as error:
+            return error.title, error.mark and (error.mark.line, error.mark.column)
+        return [(e.type_name, e.mark.line, e.mark.column, e.args_item and e.args_item.plain()) for e in stack.layers]
+
+    shortened = outcome()
+    kept = stackfile.RepeatedLines.__dict__["of"]
+    stackfile.RepeatedLines.of = classmethod(lambda cls, text: None)
+    try:
+        whole = outcome()
+    finally:
+        stackfile.RepeatedLines.of = kept
+    assert shortened == whole
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_is_read_or_refused_with_a_stack_error(text):

@@ -1000,3 +1000,74 @@ def test_anchors_and_graphs_read_every_layer_on_its_own(text):
     item = parse_yaml(text, PATH)
     layers = item.value["layers"].value
     assert layers[0].value is not layers[1].value
+
+
+# -- RepeatedLines: a file whose layers repeat line for line is read without the repeats ----------------
+def read_whole(text: str, monkeypatch) -> stackfile.StackFile:
+    """The file read as any file is, every line by YAML."""
+    with monkeypatch.context() as patch:
+        patch.setattr(stackfile.RepeatedLines, "of", classmethod(lambda cls, text: None))
+        return read_stack_text(text, PATH)
+
+
+def places(stack: stackfile.StackFile) -> list[tuple]:
+    return [(entry.type_name, entry.mark.line, entry.mark.column, entry.mark.width) for entry in stack.layers]
+
+
+def test_repeated_layer_lines_are_left_out_of_what_yaml_reads():
+    repeats = stackfile.RepeatedLines.of(REPEATED)
+    assert repeats.text == HEADER + "  - Dense: {units: 12}\n  - LSTM: {units: 12, return_sequences: true}\n"
+    assert repeats.line_of == [0, 1, 2, 3] and repeats.kept == 2
+    assert repeats.layers == [(2, 0), (3, 1), (4, 0), (5, 1), (6, 0), (7, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    REPEATED, HEADER + "  - Flatten\n  - Flatten\n  - Dense: {units: [1, 2]}\n  - Dense: {units: [1, 2]}\n",
+    "symbols: {t: null}\ninput_shape: [t, 3]\nlayers:\n- GRU: {units: 2}\n- GRU: {units: 2}\n- Dense: {units: 1}",
+    HEADER + "  - \n  - \n  - Dropout: {rate: 0.5}\n  - Dropout: {rate: 0.5}\n",
+])
+def test_a_file_read_without_its_repeats_reads_as_the_whole_file(text, monkeypatch):
+    import yaml
+
+    assert stackfile.RepeatedLines.of(text) is not None
+    assert parse_yaml(text, PATH).plain() == yaml.safe_load(text)
+
+    def outcome(read) -> list | tuple:
+        try:
+            stack = read()
+        except StackError as error:  # where the layers themselves are wrong: the same error, at the same place
+            return error.title, error.mark.line, error.mark.column
+        return places(stack) + [entry.args_item.plain() if entry.args_item else None for entry in stack.layers]
+
+    assert outcome(lambda: read_stack_text(text, PATH)) == outcome(lambda: read_whole(text, monkeypatch))
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + '  - Dense: {units: 12, name: "a"}\n' * 2,  # quotes may run over lines
+    HEADER + "  - Dense: {units: 12}  # the first\n" * 2,  # a comment
+    HEADER + "  - Dense: {units: 12,\n" * 2 + "  }\n",  # a bracket left open
+    HEADER + "  - a}: {b\n" * 2,  # closed before it opens
+    HEADER + "  - Dense: {units: 12}\n    - Dense: {units: 12}\n",  # another indentation
+    HEADER + "  - Dense: {units: 12}\n\n  - Dense: {units: 12}\n",  # a blank line
+    HEADER + "  - Dense: {units: 12}\n" * 2 + "name: x\n",  # something after the layers
+    HEADER.replace("\n", "\r\n") + "  - Dense: {units: 12}\r\n" * 2,  # other line breaks
+    HEADER + "  - Dense: {units: !!int 12}\n" * 2,  # a tag
+    HEADER + "  - Dense: {units: 12}\n  - LSTM: {units: 12}\n",  # nothing repeats
+    HEADER + "  - Dense:\n      units: 12\n" * 2,  # a layer over several lines
+])
+def test_files_whose_lines_could_mean_more_are_read_whole(text):
+    assert stackfile.RepeatedLines.of(text) is None
+
+
+def test_an_error_in_a_kept_line_names_its_line_in_the_file():
+    """Lines left out above it shift it in what YAML read: the place is mapped back to the file."""
+    text = HEADER + "  - Dense: {units: 12}\n" * 3 + "  - Dense: {units: 12, units: 4}\n" * 2
+    error = error_of(text)
+    assert error.title == "'units' is given twice in the same mapping"
+    assert (error.mark.line, error.mark.column) == (6, text.splitlines()[5].rindex("units") + 1)
+
+
+def test_yaml_that_fails_without_the_repeats_is_reported_from_the_whole_file():
+    text = HEADER + "  - Dense: {units: 12}\n" * 3 + "  - Dense: {units: 12: 4}\n"
+    error = error_of(text)
+    assert error.title.startswith("this is not valid YAML") and error.mark.line == 6

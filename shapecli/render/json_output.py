@@ -99,13 +99,12 @@ def explanation_to_json(explanation: Explanation, with_weights: bool = False) ->
 
 
 def record_lines(steps: list[Step], with_weights: bool) -> list[str]:
-    """Each layer's record as a line of JSON. A deep stack repeats a few layers (twins, sharing their
-    `facts`, called on the same shapes), whose records differ only in their index: each distinct one is
-    made and encoded once, and the index put in front."""
+    """Each layer's record as a line of JSON. A deep stack repeats a few layers, whose records differ only
+    in their index (Step.printed_as): each distinct one is made and encoded once, the index put in front."""
     made: dict[tuple, str] = {}
     lines = []
     for step in steps:
-        key = (id(step.layer.facts), id(step.input_shape), id(step.output_shape), step.note)
+        key = step.printed_as
         rest = made.get(key)
         if rest is None:
             record = layer_record(step)

@@ -106,14 +106,14 @@ class PlainWriter:
     pay for importing rich (~50-70 ms of a ~200 ms command); a terminal, with colour, gets rich."""
 
     def __init__(self, stream: TextIO, width: int):
-        self.stream, self.width = TrimmedLines(stream), width
+        self.stream, self.width = stream, width
 
     def line(self, *pieces: Piece, wrap: bool = True) -> None:
         """The pieces as one text, styles left out; with `wrap`, broken at the width where rich breaks it."""
         lines = shown("".join(piece if isinstance(piece, str) else piece[0] for piece in pieces)).split("\n")
         if wrap:
             lines = [part for line in lines for part in rich_wrapped(line, self.width)]
-        self.raw("\n".join(lines) + "\n")
+        self.trimmed(lines)
 
     def table(self, columns: list[Column], widths: list[int], rows: list[tuple]) -> None:
         """Rich's table with box.SIMPLE_HEAD, no edges and no edge padding: the header, a rule, then each row,
@@ -125,9 +125,13 @@ class PlainWriter:
                     for k in range(max(map(len, split)))]
 
         rule = "─" * (sum(widths) + GAP * (len(widths) - 1))
-        self.raw("\n".join([*row_lines([column.name for column in columns]), rule,
-                            *(line for row in rows for line in row_lines(row))]) + "\n")
+        self.trimmed([*row_lines([column.name for column in columns]), rule,
+                      *(line for row in rows for line in row_lines(row))])
+
+    def trimmed(self, lines: list[str]) -> None:
+        """Lines without the blanks at their ends (what TrimmedLines does to rich's output on a pipe)."""
+        self.raw("\n".join([line.rstrip(" \t") for line in lines]) + "\n")
 
     def raw(self, text: str) -> None:
-        """Text that needs no layout, written as it is."""
+        """Text that needs no layout (nor trimming: a long stack's listing), written as it is."""
         write_text(text, self.stream)

@@ -77,7 +77,7 @@ def write_explanation(explanation: Explanation, out: Writer, with_weights: bool 
     columns = GRAPH_COLUMNS if graph else COLUMNS
     columns = (*columns[:5], "weights", columns[5]) if with_weights else columns
     if len(explanation.steps) > LONG_STACK:  # a row a layer: the sentence, without formula or lesson
-        _render_lines(columns, [_cells(step, with_weights, graph, whole_why=False) for step in explanation.steps], out)
+        _render_lines(columns, _listed_rows(explanation.steps, with_weights, graph), out)
     else:
         _render_table(columns, [_cells(step, with_weights, graph) for step in explanation.steps], out)
     total = (("total params ", "bold"), f"{explanation.total_params:,}")
@@ -132,12 +132,30 @@ def _render_block(cells: dict[str, str], out: Writer) -> None:
     out.line("\n".join(wrapped(line, width, indent) for line in cells["why"].split("\n")), wrap=False)
 
 
-def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], out: Writer) -> None:
+def _listed_rows(steps: list[Step], with_weights: bool, graph: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """A row a layer: its index, and its other cells with their newlines made commas. A deep stack lists
+    the same few layers again and again (Step.printed_as): their cells are made once, one tuple for all."""
+    made: dict[tuple, tuple[str, ...]] = {}
+    rows = []
+    for step in steps:
+        key = None if graph else step.printed_as
+        cells = made.get(key)
+        if cells is None:
+            cells = tuple(cell.replace("\n", ", ") for cell in _cells(step, with_weights, graph, whole_why=False)[1:])
+            if key is not None:
+                made[key] = cells
+        rows.append((str(step.index), cells))
+    return rows
+
+
+def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, tuple[str, ...]]], out: Writer) -> None:
     """One line a layer where it fits: the label, shapes and number in columns, the sentence after them,
     wrapped between its words under its own column — or, where the columns leave it too little room,
-    on the lines below. Nothing is split or cut at any width."""
-    rows = [[cell.replace("\n", ", ") for cell in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(columns[:-1])]
+    on the lines below. Nothing is split or cut at any width. Rows that share their cells (`_listed_rows`)
+    share their line but for the index."""
+    distinct = list({id(cells): cells for _, cells in rows}.values())
+    widths = [max(len(columns[0]), max(len(index) for index, _ in rows))] + \
+        [max(len(h), *(len(cells[i]) for cells in distinct)) for i, h in enumerate(columns[1:-1])]
     justify = [str.rjust if name in ("#", "params") else str.ljust for name in columns[:-1]]
     width, start = out.width, sum(widths) + 2 * len(widths)  # where the sentence starts
     beside = width - start >= LEAST_SENTENCE  # the sentence in its own column
@@ -150,14 +168,24 @@ def _render_lines(columns: tuple[str, ...], rows: list[tuple[str, ...]], out: Wr
             made[sentence] = sentence if fits else wrapped(sentence, width, pad)[start if beside else 0:]
         return made[sentence]
 
-    def line(cells) -> str:
-        if beside:
-            return "  ".join([fit(cell, w) for fit, cell, w in zip(justify, cells, widths)] + [said(cells[-1])])
-        return joined(cells[:-1], width, "", sep="  ") + "\n" + said(cells[-1])
+    def line(index: str, cells: tuple[str, ...]) -> str:
+        if not beside:
+            return joined([index, *cells[:-1]], width, "", sep="  ") + "\n" + said(cells[-1])
+        return justify[0](index, widths[0]) + rest(cells)
 
-    header = line(columns)
+    def rest(cells: tuple[str, ...]) -> str:
+        """The line after the index, made once for the rows that share their cells."""
+        return "  " + "  ".join([fit(cell, w) for fit, cell, w in zip(justify[1:], cells, widths[1:])]
+                                + [said(cells[-1])])
+
+    header = line(columns[0], columns[1:])
     rule = "─" * min(width, len(header.split("\n")[0]))
-    out.raw("\n".join([header, rule, *(line(r) for r in rows)]) + "\n")
+    if beside:
+        rests = {id(cells): rest(cells) for cells in distinct}
+        lines = [justify[0](index, widths[0]) + rests[id(cells)] for index, cells in rows]
+    else:
+        lines = [line(index, cells) for index, cells in rows]
+    out.raw("\n".join([header, rule, *lines]) + "\n")
 
 
 LEAST_SENTENCE = 24  # the narrowest column a listing's sentence wraps in; narrower, it goes below the row
