@@ -314,10 +314,12 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
             out, naming = short_sizes(out, names)
             if not naming:
                 short.add(id(out))
-        step = Step(index, layer, entry, shape, out, params, note, mask_note, mask,
-                    layer.notes() + input_shape_notes(layer, index, stack) + naming, call.inputs, call.outputs,
-                    call.states, first_call.get(id(layer)))
-        first_call.setdefault(id(layer), index)
+        notes = layer.notes()
+        if not KERAS2_SHAPE.isdisjoint(layer.given):
+            notes += input_shape_notes(layer, index, stack)
+        first = first_call.setdefault(id(layer), index)
+        step = Step(index, layer, entry, shape, out, params, note, mask_note, mask, notes + naming if naming else notes,
+                    call.inputs, call.outputs, call.states, first if first != index else None)
         if step.shared_with is not None:
             check_reuse(steps[step.shared_with - 1], step)
         given = out if graph and is_shape_list(out) else [out]
@@ -331,8 +333,9 @@ def _walk(stack: StackFile, inputs: dict[str, Shape], calls: list[Call], outputs
         if layer.takes_list and any(masks[name] is not None for name in call.inputs):
             step.notes.append("a padding mask reaches this layer: Keras combines the inputs' masks here, which "
                               "shapecli does not follow yet — the numbers are the unmasked ones")
-        for k, (name, tensor) in enumerate(zip(step.outputs, given)):
-            tensors[name], masks[name], made_by[name] = tensor, handed_on if k == 0 else None, step
+        for name, tensor in zip(step.outputs, given):
+            tensors[name], masks[name], made_by[name] = tensor, handed_on, step
+            handed_on = None  # the mask goes with the first output only
         steps.append(step)
     dtypes = {name: input_dtype(name, steps) for name in inputs}
     first = next(iter(inputs))
@@ -406,9 +409,12 @@ def many_tensors(before: Step, layer: Layer) -> ShapeMismatch:
         fix=before.layer.list_output_fix())
 
 
+KERAS2_SHAPE = frozenset({"input_shape", "input_dim"})
+
+
 def input_shape_notes(layer: Layer, index: int, stack: StackFile) -> list[str]:
     """What Keras 3 does with Keras 2's input_shape / input_dim on a layer."""
-    if "input_shape" not in layer.given and "input_dim" not in layer.given:
+    if KERAS2_SHAPE.isdisjoint(layer.given):
         return []
     given = [name for name in ("input_shape", "input_dim") if name in layer.given and name not in layer.arguments]
     if not given:

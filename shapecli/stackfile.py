@@ -73,7 +73,7 @@ class Item:
     __slots__ = ("value", "_mark", "_node", "_file", "keys")
 
     def __init__(self, value: Any, mark: Mark | None = None, keys: "dict[str, Item] | None" = None,
-                 node: yaml.Node | None = None, file: "_Walker | None" = None):
+                 node: yaml.Node | None = None, file: "_Walker | _AtLine | None" = None):
         self.value, self._mark, self._node, self._file = value, mark, node, file
         self.keys: dict[str, Item] = keys if keys is not None else {}
 
@@ -95,7 +95,7 @@ class Item:
         return self.value
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerEntry:
     """One `- Name: {args}` entry of `layers:` (or a wrapper's `layer:`)."""
 
@@ -275,11 +275,9 @@ class _Walker:
         self.count += count
         if self.count > MAX_VALUES:
             raise too_many_values(None, Mark(self.path, 1, 1, self.lines))
-        if line is None:
-            return Item(item.value, None, {name: Item(name, None, None, key_node, self)
-                                           for name, (key_node, _) in zip(item.keys, pairs)}, node, self)
-        return Item(item.value, self.mark(node, line), {name: Item(name, self.mark(key_node, line))
-                                                        for name, (key_node, _) in zip(item.keys, pairs)})
+        at = self if line is None else _AtLine(self, line)
+        return Item(item.value, None, {name: Item(name, None, None, key_node, at)
+                                       for name, (key_node, _) in zip(item.keys, pairs)}, node, at)
 
     def mapping(self, node: yaml.MappingNode) -> Item:
         values: dict[str, Item] = {}
@@ -309,6 +307,18 @@ class _Walker:
                 )
             values[key], keys[key] = self.item(value_node), key_item
         return Item(values, None, keys, node, self)
+
+
+class _AtLine:
+    """Where the nodes of a line that YAML did not read are: those of the line it repeats, at its own line."""
+
+    __slots__ = ("walker", "line")
+
+    def __init__(self, walker: _Walker, line: int):
+        self.walker, self.line = walker, line
+
+    def mark(self, node: yaml.Node) -> Mark:
+        return self.walker.mark(node, self.line)
 
 
 def too_many_values(count: int | None, mark: Mark) -> StackError:
