@@ -42,12 +42,18 @@ def tokens(text: str) -> list[str]:
     whole — one whose spaces all follow commas; a parenthesis of plain words breaks like any words."""
     found = []
     for token in TOKEN.findall(text):
-        if re.search(r"[^,] ", token):
+        if " " not in token:  # a word (most of them)
+            found.append(token)
+        elif _SPACE_NOT_AFTER_COMMA.search(token):
             found += token.split()
         else:  # a list of shapes may break between its shapes, each kept whole
-            parts = re.split(r"(?<=\)), (?=\()", token) if token.startswith("[") else [token]
+            parts = _BETWEEN_SHAPES.split(token) if token.startswith("[") else [token]
             found += [part + ("," if k < len(parts) - 1 else "") for k, part in enumerate(parts)]
     return found
+
+
+_SPACE_NOT_AFTER_COMMA = re.compile(r"[^,] ")
+_BETWEEN_SHAPES = re.compile(r"(?<=\)), (?=\()")
 
 
 def least_width(column: Column, cells: list) -> int:
