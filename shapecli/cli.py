@@ -22,7 +22,7 @@ def make_console(stderr: bool = False):
 
 
 def make_writer() -> Writer:
-    """Where `explain` writes: through rich on a terminal (colour); elsewhere (a pipe, a file, CliRunner)
+    """Where `explain` and `run` write: through rich on a terminal (colour); elsewhere (a pipe, a file, CliRunner)
     as plain text, without importing rich (~60 ms), as the issue "Do not import rich for --json or plain
     piped output" asks. The same condition as make_console's for colour, and the same text."""
     if sys.stdout.isatty():
@@ -219,13 +219,12 @@ def run(stack: str | None, numeric: bool, seed: int, binds: tuple[str, ...], dum
         write_text((_with_findings_json(text, findings) if _from_script(stack_file) else text) + "\n")
     else:
         from .render.claims_table import render_claims
-        from .render.console import RichWriter
 
-        console = make_console()
-        _print_findings(findings, stack_file.path, RichWriter(console))
-        render_claims(result, claims, console)
+        out = make_writer()
+        _print_findings(findings, stack_file.path, out)
+        render_claims(result, claims, out)
         if dump_path:
-            console.print(f"wrote {dump_path}")
+            out.line(f"wrote {dump_path}")
     if not all(c.ok for layer_claims in claims for c in layer_claims):
         sys.exit(1)
 

@@ -560,10 +560,25 @@ SCRIPT_WITH_FINDINGS = str(Path(__file__).parent / "scripts" / "addition_keras2.
 
 
 @pytest.mark.parametrize("args", [["explain", "addition"], ["explain", "addition", "--weights"],
-                                  ["explain", "char-seq2seq-inference"], ["explain", SCRIPT_WITH_FINDINGS]])
-def test_piped_explain_does_not_import_rich(args):
+                                  ["explain", "char-seq2seq-inference"], ["explain", SCRIPT_WITH_FINDINGS],
+                                  ["run", "addition"], ["run", "char-seq2seq-inference"], ["run", SCRIPT_WITH_FINDINGS]])
+def test_piped_explain_and_run_do_not_import_rich(args):
     """The issue "Do not import rich for --json or plain piped output": a pipe gets render.plain.PlainWriter."""
     assert not imports_rich(args)
+
+
+def test_run_on_a_terminal_still_colours_its_claims(monkeypatch):
+    """On a terminal the claims go through rich, in colour: a claim that holds is green."""
+    import io
+
+    from shapecli.render.console import RichWriter, _Console
+
+    stream = io.StringIO()
+    console = _Console(file=stream, force_terminal=True, color_system="standard", width=120, highlight=False,
+                       markup=False, emoji=False)
+    monkeypatch.setattr("shapecli.cli.make_writer", lambda: RichWriter(console))
+    CliRunner().invoke(cli, ["run", "addition"])
+    assert "\x1b[32m✓" in stream.getvalue() and "claims hold" in stream.getvalue()
 
 
 @pytest.mark.parametrize("args", [["explain", "addition"], ["explain", "char-seq2seq-inference", "--weights"],

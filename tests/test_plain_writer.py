@@ -63,6 +63,23 @@ def test_plain_text_is_what_rich_prints(name, weights):
     assert differences(["explain", name, *weights]) == []
 
 
+@pytest.mark.parametrize("name", scenario_names() + SCRIPTS[:1])
+def test_run_prints_what_rich_prints(name):
+    """`run`'s claims table goes through the same writers (a claim's ✓ or ✗ is a cell with its own colour)."""
+    assert differences(["run", name], widths=[20, 40, 80, 120, 160]) == []
+
+
+def test_a_failed_claim_prints_what_rich_prints(monkeypatch):
+    """A claim that fails: the ✗ cell, the red summary, the exit code — the same text both ways."""
+    from shapecli.layers.reshaping import RepeatVector
+    from shapecli.shapes import Dim
+
+    monkeypatch.setattr(RepeatVector, "output_shape", lambda self, s: (s[0], Dim.of(self.n + 1), s[1]))
+    outputs = {width: printed(["run", "addition"], width) for width in (40, 120)}
+    assert differences(["run", "addition"], widths=[40, 120]) == []
+    assert "✗" in outputs[120] and "failed: output shape" in outputs[120]
+
+
 def test_a_long_stack_is_what_rich_prints(tmp_path):
     path = tmp_path / "deep.yaml"
     path.write_text("input_shape: [time, 8]\nsymbols: {time: null}\nlayers:\n"

@@ -56,11 +56,16 @@ _SPACE_NOT_AFTER_COMMA = re.compile(r"[^,] ")
 _BETWEEN_SHAPES = re.compile(r"(?<=\)), (?=\()")
 
 
+def cell_text(cell) -> str:
+    """A table cell's text: a cell is text, or (text, style) where one cell has a colour of its own."""
+    return cell[0] if isinstance(cell, tuple) else str(cell)
+
+
 def least_width(column: Column, cells: list) -> int:
     """The narrowest the column can be: its widest line, or (prose) its longest token."""
     pieces = [column.name] if column.whole else column.name.split()
     for cell in cells:
-        lines = shown(str(cell)).split("\n")  # a rich Text gives its plain text
+        lines = shown(cell_text(cell)).split("\n")
         pieces += lines if column.whole else [t for line in lines for t in tokens(line)]
     return max((len(piece) for piece in pieces), default=1)
 
@@ -88,7 +93,8 @@ def fitted_widths(columns: list[Column], rows: list[tuple], width: int) -> list[
     room = width - GAP * (len(columns) - 1) - sum(w for i, w in enumerate(least) if i not in prose)
     if room < sum(least[i] for i in prose):
         return None
-    longest = {i: max((len(line) for row in rows for line in shown(str(row[i])).split("\n")), default=1) for i in prose}
+    longest = {i: max((len(line) for row in rows for line in shown(cell_text(row[i])).split("\n")), default=1)
+               for i in prose}
     spare = room - sum(least[i] for i in prose)  # shared out by ratio, no column wider than its longest line
     growing = [i for i in prose if widths[i] < longest[i]]
     while spare > 0 and growing:

@@ -9,7 +9,7 @@ import sys
 from typing import Protocol, TextIO
 
 from ..errors import EXIT_BROKEN_PIPE
-from .fit import GAP, Column, shown
+from .fit import GAP, Column, cell_text, shown
 
 PIPE_WIDTH = 120
 
@@ -119,7 +119,7 @@ class PlainWriter:
         """Rich's table with box.SIMPLE_HEAD, no edges and no edge padding: the header, a rule, then each row,
         its cells top-aligned, right or left justified, GAP blanks between columns."""
         def row_lines(cells) -> list[str]:
-            split = [shown(str(cell)).split("\n") for cell in cells]
+            split = [shown(cell_text(cell)).split("\n") for cell in cells]
             return [(" " * GAP).join(justified(cell[k] if k < len(cell) else "", width, column.right)
                                      for column, width, cell in zip(columns, widths, split))
                     for k in range(max(map(len, split)))]
