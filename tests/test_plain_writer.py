@@ -19,7 +19,8 @@ import shapecli.cli
 from shapecli.render import LONG_STACK, plain
 from shapecli.render.console import RichWriter, make_console
 from shapecli.render.fit import Column
-from shapecli.render.plain import PlainWriter, rich_wrapped
+from shapecli.render.fit import tokens
+from shapecli.render.plain import PlainWriter
 from shapecli.scenarios import scenario_names
 
 WIDTHS = [20, 30, 40, 60, 80, 100, 120, 160]
@@ -116,10 +117,36 @@ def test_odd_user_text_is_what_rich_prints(kind, tmp_path):
 
 
 @given(st.text(st.sampled_from(" \t\n\r\xa0ab(),—"), max_size=40), st.integers(1, 12), st.booleans())
-def test_lines_break_where_rich_breaks_them(text, width, wrap):
+def test_both_writers_break_lines_alike(text, width, wrap):
     def write(out) -> None:
         out.line(text, ("x", "bold"), wrap=wrap)
     assert drawn(write, PlainWriter, width) == drawn(write, rich_writer, width)
+
+
+WORDS = st.sampled_from(["a", "bb", "(batch, 4, 12)", "(None, 7)", "[(batch, 4), (batch, 5)]", "(in words)", "—",
+                         "LSTM(128, return_sequences=True)", "x,", "1,234"])
+
+
+@given(st.lists(st.tuples(WORDS, st.sampled_from([" ", "  ", "   "])), min_size=1, max_size=12), st.integers(1, 40))
+def test_lines_break_between_tokens_only(words, width):
+    """Each line at most `width` long unless it is one token alone; no shape, label or number cut; the
+    spacing inside a line as written; only the blanks at a break dropped."""
+    text = "".join(word + space for word, space in words).rstrip()
+    lines = [text[start:end] for start, end in plain.broken(text, width)]
+    pieces = [piece for word, _ in words for piece in tokens(word)]
+    assert all(len(line) <= width or line in pieces for line in lines)
+    assert all(any(piece in line for line in lines) for piece in pieces)
+    assert " ".join(lines).split() == text.split() and all(line == line.strip() for line in lines)
+    assert len(text) > width or lines == [text]
+
+
+def test_a_shape_in_a_sentence_is_never_cut():
+    """The hint under the table once broke as `(batch,` / `4, 12)` at 80 columns: rich wraps at any blank."""
+    hint = "(Keras' model.summary() writes the batch axis as None: (None, 4, 12) is (batch, 4, 12) here)"
+    for width in range(20, 100):
+        lines = [hint[start:end] for start, end in plain.broken(hint, width)]
+        assert any("(None, 4, 12)" in line for line in lines) and any("(batch, 4, 12)" in line for line in lines)
+        assert all(len(line) <= width for line in lines) and " ".join(lines) == hint
 
 
 CELLS = st.lists(st.text(st.sampled_from("ab ,\n\r\xa0"), max_size=9), min_size=3, max_size=3)  # a column's
@@ -138,12 +165,15 @@ def test_tables_are_drawn_as_rich_draws_them(spec):
     assert drawn(write, PlainWriter, 160) == drawn(write, rich_writer, 160)
 
 
-def test_rich_wrapped_keeps_rich_s_quirks():
-    """Blanks at a break kept up to the width (the pipe trims them); a long word cut, its blanks carried on."""
-    assert rich_wrapped("input (batch, 7, 12) float32   (input_shape", 30) == ["input (batch, 7, 12) float32  ",
-                                                                            "(input_shape"]
-    assert rich_wrapped("abcdefgh  ij", 3) == ["abc", "def", "gh ", " ij"]
-    assert rich_wrapped("", 5) == [""]
+def textwrap_spans(text: str, width: int) -> list[tuple[int, int]]:
+    """Where textwrap would break the text's lines (a wrong breaker for the mutation below)."""
+    found, offset = [], 0
+    for line in text.split("\n"):
+        for part in textwrap.wrap(line, width) or [""]:
+            start = line.find(part) if part else 0
+            found.append((offset + start, offset + start + len(part)))
+        offset += len(line) + 1
+    return found
 
 
 # -- wrong drawers: each must make the comparison fail ------------------------------------------------------------
@@ -174,6 +204,6 @@ class NoRule(PlainWriter):
 def test_a_wrong_drawer_is_caught(mutant, monkeypatch):
     if mutant == "gap of 2":
         monkeypatch.setattr(plain, "GAP", 2)
-    if mutant == "textwrap":  # lines wrapped as Python's textwrap wraps them, not as rich does
-        monkeypatch.setattr(plain, "rich_wrapped", lambda line, width: textwrap.wrap(line, width) or [""])
+    if mutant == "textwrap":  # lines broken at any blank, as Python's textwrap (and rich) would
+        monkeypatch.setattr(plain, "broken", lambda text, width: textwrap_spans(text, width))
     assert differences(["explain", "addition"], mutant if isinstance(mutant, type) else None)

@@ -34,6 +34,8 @@ def assert_fits(lines: list[str], width: int, whole: list[str]) -> None:
                 and not any(piece in line for piece in longest)]
     assert not too_long, too_long[:3]
     text = "\n".join(lines)
+    cut = [line for line in lines if re.search(r"\((batch|None)(, [^()]*)?,$", line.rstrip())]
+    assert not cut, f"a shape cut at the end of a line: {cut[:3]}"
     split = [piece for piece in whole if not any(piece in line for line in lines)]
     assert not split, f"split across lines: {split[:5]}\n{text}"
 

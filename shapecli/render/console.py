@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .fit import Column, fitted_widths, wrapped_rows
-from .plain import Piece, TrimmedLines, pipe_width, stop_quietly, write_text
+from .plain import Piece, TrimmedLines, broken, pipe_width, stop_quietly, styled, write_text
 
 
 class _Console(Console):
@@ -66,8 +66,12 @@ class RichWriter:
         return self.console.width
 
     def line(self, *pieces: Piece, wrap: bool = True) -> None:
-        """The styled pieces as one text; with `wrap`, rich breaks it at the console's width."""
-        self.console.print(Text.assemble(*pieces), soft_wrap=not wrap)
+        """The styled pieces as one text; with `wrap`, broken where plain.PlainWriter breaks it (never
+        inside a shape, a label or a number), not where rich would."""
+        text = Text.assemble(*styled(pieces))
+        if wrap:
+            text = Text("\n").join(text[start:end] for start, end in broken(text.plain, self.width))
+        self.console.print(text, soft_wrap=True)
 
     def table(self, columns: list[Column], widths: list[int], rows: list[tuple]) -> None:
         self.console.print(rich_table(columns, widths, rows))

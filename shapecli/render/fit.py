@@ -39,21 +39,52 @@ class Column:
 
 def tokens(text: str) -> list[str]:
     """The pieces prose may break between: words, with a bracketed group such as a shape or a label kept
-    whole — one whose spaces all follow commas; a parenthesis of plain words breaks like any words."""
+    whole — one whose spaces all follow commas; a parenthesis of plain words breaks like any words, the
+    groups inside it kept whole (`(… as None: (None, 4, 12) is …)`)."""
+    return [text[start:end] for start, end in token_spans(text)]
+
+
+def token_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Where each of `tokens` is in the text (start, end), counted from `offset`."""
     found = []
-    for token in TOKEN.findall(text):
+    for match in TOKEN.finditer(text):
+        token, start = match.group(), offset + match.start()
         if " " not in token:  # a word (most of them)
-            found.append(token)
-        elif _SPACE_NOT_AFTER_COMMA.search(token):
-            found += token.split()
-        else:  # a list of shapes may break between its shapes, each kept whole
-            parts = _BETWEEN_SHAPES.split(token) if token.startswith("[") else [token]
-            found += [part + ("," if k < len(parts) - 1 else "") for k, part in enumerate(parts)]
+            found.append((start, start + len(token)))
+        elif not _SPACE_NOT_AFTER_COMMA.search(token):  # a shape; a list of shapes breaks between its shapes
+            cuts = list(_BETWEEN_SHAPES.finditer(token)) if token.startswith("[") else []
+            found += zip([start] + [start + cut.end() for cut in cuts],
+                         [start + cut.start() + 1 for cut in cuts] + [start + len(token)])
+        elif _ONE_GROUP.fullmatch(token):  # words in brackets: the words inside, the brackets on the outer ones
+            inner = token_spans(token[1:-1], start + 1) or [(start, start + len(token))]
+            inner[0] = (start, inner[0][1])
+            inner[-1] = (inner[-1][0], start + len(token))
+            found += inner
+        else:
+            found += [(start + word.start(), start + word.end()) for word in _WORD.finditer(token)]
     return found
 
 
 _SPACE_NOT_AFTER_COMMA = re.compile(r"[^,] ")
 _BETWEEN_SHAPES = re.compile(r"(?<=\)), (?=\()")
+_ONE_GROUP = re.compile(_GROUP)
+_WORD = re.compile(r"\S+")
+
+
+def line_spans(text: str, width: int) -> list[tuple[int, int]]:
+    """Where to break one line of text so that no piece of it is longer than `width`: between tokens only
+    (a shape, a label or a number is never split; one longer than the width stands alone), the spacing
+    inside each piece kept as written. Both writers break their lines here."""
+    spans = token_spans(text)
+    if len(text) <= width or not spans:
+        return [(0, len(text))]
+    lines, start, end = [], 0, spans[0][1]
+    for token_start, token_end in spans[1:]:
+        if token_end - start > width:
+            lines.append((start, end))
+            start = token_start
+        end = token_end
+    return lines + [(start, end)]
 
 
 def cell_text(cell) -> str:

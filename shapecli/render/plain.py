@@ -4,12 +4,11 @@ not import rich at all), and `explain` on a pipe is drawn by PlainWriter."""
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Protocol, TextIO
 
 from ..errors import EXIT_BROKEN_PIPE
-from .fit import GAP, Column, cell_text, shown
+from .fit import GAP, Column, cell_text, line_spans, shown
 
 PIPE_WIDTH = 120
 
@@ -59,26 +58,19 @@ class TrimmedLines:
         return getattr(self.stream, name)
 
 
-_WORD = re.compile(r"\s*\S+\s*")  # a word with the blanks after it: rich breaks a line only between these
+def styled(pieces: tuple[Piece, ...]) -> list[tuple[str, str | None]]:
+    """Each piece as (text, style), its text as it is shown (tabs expanded, control characters left out)."""
+    return [(shown(piece), None) if isinstance(piece, str) else (shown(piece[0]), piece[1]) for piece in pieces]
 
 
-def rich_wrapped(line: str, width: int) -> list[str]:
-    """A line broken where rich's Console.print breaks a text it may wrap (rich/_wrap.py, divide_line), so
-    that piped output stays what it was, byte for byte: before a word that does not fit, the blanks at
-    the break dropped (up to the width; the pipe trims the rest); a word longer than a whole line, on a
-    line of its own, cut every `width` characters."""
-    words = _WORD.findall(line)
-    lines = [""] if words else [line]  # blanks alone stay as they are
-    for word in words:
-        size = len(word.rstrip())
-        if len(lines[-1]) + size <= width:
-            lines[-1] += word
-        elif size <= width:
-            lines.append(word)
-        else:
-            pieces = [word[k:k + width] for k in range(0, len(word), width)]
-            lines = lines + pieces if lines[-1] else lines[:-1] + pieces
-    return [line[:width] for line in lines]
+def broken(text: str, width: int) -> list[tuple[int, int]]:
+    """Where each line of the text starts and ends once broken at `width` (fit.line_spans), over the whole
+    text, its own newlines kept."""
+    found, offset = [], 0
+    for line in text.split("\n"):
+        found += [(offset + start, offset + end) for start, end in line_spans(line, width)]
+        offset += len(line) + 1
+    return found
 
 
 def justified(text: str, width: int, right: bool) -> str:
@@ -109,11 +101,10 @@ class PlainWriter:
         self.stream, self.width = stream, width
 
     def line(self, *pieces: Piece, wrap: bool = True) -> None:
-        """The pieces as one text, styles left out; with `wrap`, broken at the width where rich breaks it."""
-        lines = shown("".join(piece if isinstance(piece, str) else piece[0] for piece in pieces)).split("\n")
-        if wrap:
-            lines = [part for line in lines for part in rich_wrapped(line, self.width)]
-        self.trimmed(lines)
+        """The pieces as one text, styles left out; with `wrap`, broken between tokens at the width (a shape,
+        a label or a number is never split)."""
+        text = "".join(text for text, _ in styled(pieces))
+        self.trimmed([text[start:end] for start, end in broken(text, self.width)] if wrap else text.split("\n"))
 
     def table(self, columns: list[Column], widths: list[int], rows: list[tuple]) -> None:
         """Rich's table with box.SIMPLE_HEAD, no edges and no edge padding: the header, a rule, then each row,
