@@ -563,7 +563,7 @@ SCRIPT_WITH_FINDINGS = str(Path(__file__).parent / "scripts" / "addition_keras2.
                                   ["explain", "char-seq2seq-inference"], ["explain", SCRIPT_WITH_FINDINGS],
                                   ["run", "addition"], ["run", "char-seq2seq-inference"], ["run", SCRIPT_WITH_FINDINGS]])
 def test_piped_explain_and_run_do_not_import_rich(args):
-    """The issue "Do not import rich for --json or plain piped output": a pipe gets render.plain.PlainWriter."""
+    """Plain output on a pipe does not import rich: a pipe gets render.plain.PlainWriter."""
     assert not imports_rich(args)
 
 
@@ -589,6 +589,11 @@ def test_a_reader_that_stopped_reading_ends_the_command_quietly(args):
                                stderr=subprocess.PIPE)
     process.stdout.close()
     assert (process.wait(timeout=120), process.stderr.read()) == (EXIT_BROKEN_PIPE, b"")
+
+
+@pytest.mark.parametrize("args", [["diagram", "addition"], ["scenarios"], ["compare", "--list"]])
+def test_piped_diagram_and_listings_do_not_import_rich(args):
+    assert not imports_rich(args)
 
 
 def test_piped_long_stack_and_narrow_blocks_do_not_import_rich(tmp_path):

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from shapecli.cli import cli
 from shapecli.engine import explain
+from shapecli.render.console import RichWriter
 from shapecli.render.diagram import diagram_html, diagram_svg, diagram_text, render_diagram
 from shapecli.scenarios import load_stack, scenario_names
 from shapecli.shapes import format_shape
@@ -109,7 +110,7 @@ def test_piped_without_columns_is_80_wide_and_plain_ascii():
 def test_unicode_and_colour_on_a_terminal():
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, color_system="standard", width=100)
-    render_diagram(explain(load_stack("addition")), console)
+    render_diagram(explain(load_stack("addition")), RichWriter(console), terminal=True, colour=True)
     text = out.getvalue()
     assert "\x1b[" in text and "→" in text and "↑" in text
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)

@@ -64,6 +64,11 @@ def test_plain_text_is_what_rich_prints(name, weights):
     assert differences(["explain", name, *weights]) == []
 
 
+@pytest.mark.parametrize("args", [["scenarios"], ["compare", "--list"], ["diagram", "addition"]])
+def test_listings_and_diagrams_print_what_rich_prints(args):
+    assert differences(args, widths=[20, 40, 80, 120]) == []
+
+
 @pytest.mark.parametrize("name", scenario_names() + SCRIPTS[:1])
 def test_run_prints_what_rich_prints(name):
     """`run`'s claims table goes through the same writers (a claim's ✓ or ✗ is a cell with its own colour)."""

@@ -20,14 +20,11 @@ import os
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from rich.console import Console
-from rich.text import Text
-
 from ..engine import Explanation, Step
 from ..layers.base import is_shape_list
 from ..layers.recurrent import RNN
 from ..shapes import Dim, Shape, format_shape
-from .console import make_console, write_raw
+from .plain import Writer
 from .fit import joined, tokens
 
 PIPE_WIDTH = 80  # the width when the output is not a terminal and COLUMNS is not set
@@ -998,30 +995,31 @@ def diagram_text(ex: Explanation, width: int = PIPE_WIDTH, unicode: bool = False
     return "\n".join("".join(t for t, _ in runs).rstrip() for runs in text_lines(picture(ex, width, g), g)) + "\n"
 
 
-def diagram_width(console: Console) -> int:
-    """The console's width on a terminal; else COLUMNS, or 80."""
-    if console.is_terminal:
-        return console.width
+def diagram_width(terminal_width: int | None) -> int:
+    """The terminal's width on a terminal (given); else COLUMNS, or 80."""
+    if terminal_width is not None:
+        return terminal_width
     try:
         return max(20, int(os.environ.get("COLUMNS", PIPE_WIDTH)))
     except ValueError:
         return PIPE_WIDTH
 
 
-def render_diagram(ex: Explanation, console: Console | None = None) -> None:
-    console = console or make_console()
-    width = diagram_width(console)
-    fancy = console.is_terminal and not console.no_color
-    if not fancy:
-        write_raw(console, diagram_text(ex, width))
+def render_diagram(ex: Explanation, out: Writer, terminal: bool, colour: bool) -> None:
+    """On a terminal with colour: in Unicode, each run in its style; else plain ASCII. On a terminal, as wide
+    as it; else COLUMNS wide, or 80."""
+    width = diagram_width(out.width if terminal else None)
+    if not (terminal and colour):
+        out.raw(diagram_text(ex, width))
         return
     g = UNICODE
     for runs in text_lines(picture(ex, width, g), g):
-        line = Text()
-        for text, style in runs:
-            line.append(text, style=STYLES.get(style, "") or None)
-        line.rstrip()
-        console.print(line, soft_wrap=True)
+        pieces = [(text, STYLES.get(style, "") or None) for text, style in runs]
+        while pieces and not pieces[-1][0].strip():
+            pieces.pop()
+        if pieces:
+            pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
+        out.line(*pieces, wrap=False)
 
 
 # -- SVG ----------------------------------------------------------------------------------------------------------

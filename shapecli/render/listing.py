@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.text import Text
-
-from .console import fitted_table
-from .fit import Column, wrapped
+from .fit import Column, fitted_widths, wrapped, wrapped_rows
+from .plain import Writer
 
 
-def render_listing(heading: str, description: str, rows: list[tuple[str, str]], hint: str, console: Console) -> None:
-    table = fitted_table([Column(heading, style="bold cyan"), Column(description, whole=False)], rows, console)
-    if table is not None:
-        console.print(table)
+def render_listing(heading: str, description: str, rows: list[tuple[str, str]], hint: str, out: Writer) -> None:
+    columns = [Column(heading, style="bold cyan"), Column(description, whole=False)]
+    widths = fitted_widths(columns, rows, out.width)
+    if widths is not None:
+        out.table(columns, widths, wrapped_rows(columns, rows, widths))
     else:  # too narrow for two columns: each name, then its description under it
         for name, text in rows:
-            console.print(Text(name, style="bold cyan"))
-            console.print(Text(wrapped(text, console.width, "  ")), soft_wrap=True)
-    console.print(Text(wrapped(hint, console.width)), soft_wrap=True)
+            out.line((name, "bold cyan"), wrap=False)
+            out.line(wrapped(text, out.width, "  "), wrap=False)
+    out.line(wrapped(hint, out.width), wrap=False)

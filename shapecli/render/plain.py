@@ -1,5 +1,6 @@
 """Plain text out, without rich: JSON, code and files are written as they are (and `explain --json` need
-not import rich at all), and `explain` on a pipe is drawn by PlainWriter."""
+not import rich at all), and what `explain`, `run`, `diagram` and the listings print on a pipe is drawn by
+PlainWriter."""
 
 from __future__ import annotations
 
@@ -92,10 +93,9 @@ class Writer(Protocol):
 
 
 class PlainWriter:
-    """`explain`'s text on a pipe, a file or CliRunner, drawn without rich: the same characters that
-    console.RichWriter draws there with colour off (a test compares the two at many widths). It exists
-    only because the issue "Do not import rich for --json or plain piped output" asks that a pipe not
-    pay for importing rich (~50-70 ms of a ~200 ms command); a terminal, with colour, gets rich."""
+    """Text on a pipe, a file or CliRunner, drawn without rich: the same characters that console.RichWriter
+    draws there with colour off (tests compare the two at many widths). It exists only so that a pipe
+    does not pay for importing rich (~50-70 ms of a ~150 ms `explain`); a terminal, with colour, gets rich."""
 
     def __init__(self, stream: TextIO, width: int):
         self.stream, self.width = stream, width

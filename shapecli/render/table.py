@@ -11,16 +11,11 @@ itself and wraps each distinct sentence once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..engine import Explanation, Step
 from ..shapes import format_shape
 from . import LONG_STACK
 from .fit import Column, fitted_widths, joined, wrapped, wrapped_rows
 from .plain import Writer
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 COLUMNS = ("#", "layer", "input shape", "output shape", "params", "why")
 
@@ -53,13 +48,6 @@ def _cells(step: Step, with_weights: bool = False, graph: bool = False, whole_wh
         cells = (str(step.index), step.layer.title(), format_shape(step.input_shape), format_shape(step.output_shape),
                  f"{step.params:,}", why_text(step) if whole_why else step.note)
     return (*cells[:5], weights_text(step), cells[5]) if with_weights else cells
-
-
-def render_explanation(explanation: Explanation, console: Console, with_weights: bool = False) -> None:
-    """The explanation on a rich console (benchmarks/explain_large.py times this)."""
-    from .console import RichWriter
-
-    write_explanation(explanation, RichWriter(console), with_weights)
 
 
 def write_explanation(explanation: Explanation, out: Writer, with_weights: bool = False) -> None:
