@@ -247,9 +247,7 @@ class _Walker:
     def repeated_layers(self, node: yaml.SequenceNode) -> list[Item]:
         """The layers of a file read without its repeated layer lines (RepeatedLines): each layer line is
         the reading of the kept line it repeats, at its own line."""
-        repeats, kept = self.repeats, node.value
-        if len(kept) != repeats.kept:
-            raise AssertionError("each kept layer line is one entry")  # RepeatedLines.of promises it
+        repeats, kept = self.repeats, node.value  # one entry a kept line (_compose_without)
         read: list[tuple[Item, int] | None] = [None] * len(kept)
         found = []
         for line, which in repeats.layers:
@@ -370,10 +368,9 @@ def parse_yaml(text: str, path: str) -> Item:
     lines = text.splitlines()
     repeats = RepeatedLines.of(text) if "&" not in text else None
     node = _compose_without(repeats) if repeats is not None else None
-    if node is None or sequential_layers(node) is None:
-        repeats = None
     try:
-        node = node if repeats is not None else yaml.compose(text, Loader=_Loader)
+        if node is None:  # read whole
+            repeats, node = None, yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = None
         if exc.problem_mark is not None:
@@ -408,7 +405,8 @@ def parse_yaml(text: str, path: str) -> Item:
         if walker.anchors:
             walker.check_expansion(node)
         else:
-            walker.layers = sequential_layers(node)
+            layers = sequential_layers(node)
+            walker.layers = None if layers is None else id(layers)
         return walker.item(node)
     except RecursionError:
         raise unreadable("the YAML nests too deeply to read", Mark(path, 1, 1)) from None
@@ -463,7 +461,7 @@ class RepeatedLines:
 
 def _brackets_closed(line: str) -> bool:
     """Every bracket closed on the line, none before it opens: no flow collection goes on to the next line
-    (a bracket in a block scalar's plain text counts too, which only makes the test stricter)."""
+    (a bracket inside plain text outside brackets counts too, which only makes the test stricter)."""
     depth = 0
     for character in line:
         if character in "[{":
@@ -476,24 +474,29 @@ def _brackets_closed(line: str) -> bool:
 
 
 def _compose_without(repeats: RepeatedLines) -> yaml.Node | None:
-    """The file composed without its repeated layer lines, or None where YAML refuses that text (the whole
-    file is then read, so that the error names its place in the file)."""
+    """The file composed without its repeated layer lines: a sequential stack whose `layers:` holds one entry
+    a kept line. Else None — YAML refuses that text, or it is a graph — and the whole file is read (so that
+    an error names its place in the file)."""
     try:
-        return yaml.compose(repeats.text, Loader=_Loader)
+        node = yaml.compose(repeats.text, Loader=_Loader)
     except (yaml.YAMLError, RecursionError):
         return None
+    layers = sequential_layers(node)
+    if layers is None or len(layers.value) != repeats.kept:
+        return None
+    return node
 
 
-def sequential_layers(root: yaml.Node) -> int | None:
-    """The id of the `layers:` sequence of a sequential stack file (not a graph's: its layers name tensors,
-    each at its own place), or None."""
+def sequential_layers(root: yaml.Node) -> yaml.SequenceNode | None:
+    """The `layers:` sequence of a sequential stack file (not a graph's: its layers name tensors, each at
+    its own place), or None."""
     if not isinstance(root, yaml.MappingNode):
         return None
     top = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
     layers = top.get("layers")
     if "inputs" in top or "outputs" in top or not isinstance(layers, yaml.SequenceNode):
         return None
-    return id(layers)
+    return layers
 
 
 # -- Items -> StackFile ----------------------------------------------------------
