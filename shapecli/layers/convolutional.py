@@ -83,6 +83,12 @@ def padding_phrase(padding: str, lost: int, stride: int, pad_note: str = " with 
     }[padding]
 
 
+# Rows copied and multiplied a block at a time: 2 MiB of float32 (measured on B64 T1000 F32 k5, 64 filters:
+# blocks of 1.3-3.8 MB take 22-23 ms, of 7.6 MB 27 ms, of 0.6 MB 30 ms — OpenBLAS's product of fewer rows
+# is slower; benchmarks/executor.py).
+BLOCK_VALUES = 1 << 19
+
+
 @register
 class Conv1D(ChannelsLayout, Layer):
     arguments = {
@@ -153,7 +159,8 @@ class Conv1D(ChannelsLayout, Layer):
         """im2col: each output step's window, its kernel_size taps side by side, is one row of
         kernel_size·channels values (a strided view of the padded input), so one matrix product per group,
         rows · kernel (kernel_size·channels × filters), gives every output step at once. The rows are copied
-        out a block at a time, each block at most about the input's size, straight into the output."""
+        out a block at a time, each block at most BLOCK_VALUES and at most about the input's size, and
+        multiplied straight into the output while they are still in the cache."""
         x = self.last(x)
         kernel, taps, groups = weights[0], self.kernel_size, self.groups
         batch, length, channels = x.shape
@@ -170,7 +177,7 @@ class Conv1D(ChannelsLayout, Layer):
                    for g in range(groups)]
         y = np.empty((batch, out_len, self.filters), np.result_type(x, kernel))
         row = taps * group_in
-        budget = max(x.size, 1 << 16) // row  # rows per block
+        budget = max(min(x.size, BLOCK_VALUES), 1 << 16) // row  # rows per block
         if budget >= out_len:
             samples = min(batch, budget // out_len)
             blocks = [(b, b + samples, 0, out_len) for b in range(0, batch, samples)]
