@@ -294,18 +294,21 @@ def test_conv1d_channels_first_on_the_wrong_rank_names_its_layout():
     assert "(batch, channels, steps)" in error.title
 
 
-@pytest.mark.parametrize("args", [{"filters": 6, "kernel_size": 5}, {"filters": 8, "kernel_size": 5, "groups": 2,
-                                                                      "padding": "same"}])
-def test_conv1d_in_blocks_gives_the_windows_sums(args):
-    """An input over 65,536 values is copied and multiplied a block at a time (here 9 or more blocks):
-    every output step must still be its window times the kernel."""
+@pytest.mark.parametrize("args, shape", [
+    ({"filters": 6, "kernel_size": 5}, (9, 100, 80)),  # a block a sample
+    ({"filters": 8, "kernel_size": 5, "groups": 2, "padding": "same"}, (9, 100, 80)),
+    ({"filters": 6, "kernel_size": 5, "padding": "causal"}, (2, 2000, 80)),  # several blocks a sample
+])
+def test_conv1d_in_blocks_gives_the_windows_sums(args, shape):
+    """An input over 65,536 values is copied and multiplied a block at a time (a sample a block, or a sample
+    in several): every output step must still be its window times the kernel."""
     import numpy as np
 
     from shapecli import reference
 
     layer = Conv1D(**args)
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((9, 100, 80)).astype("float32")
+    x = rng.standard_normal(shape).astype("float32")
     kernel = rng.standard_normal((args["kernel_size"], 80 // args.get("groups", 1), args["filters"])).astype("float32")
     bias = rng.standard_normal(args["filters"]).astype("float32")
     expected = reference.conv1d(x, kernel, bias, strides=args.get("strides", 1), padding=args.get("padding", "valid"),
