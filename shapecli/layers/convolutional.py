@@ -83,9 +83,10 @@ def padding_phrase(padding: str, lost: int, stride: int, pad_note: str = " with 
     }[padding]
 
 
-# Rows copied and multiplied a block at a time: 2 MiB of float32 (measured on B64 T1000 F32 k5, 64 filters:
-# blocks of 1.3-3.8 MB take 22-23 ms, of 7.6 MB 27 ms, of 0.6 MB 30 ms — OpenBLAS's product of fewer rows
-# is slower; benchmarks/executor.py).
+# Rows copied and multiplied a block at a time: 2 MiB of float32, so a block is multiplied while it is in the
+# cache. Measured on B64 T1000 F32 k5, 64 filters, the input in the cache (a forward run again, as the
+# claims run it): blocks of 1.3-3.8 MB take 22-23 ms, of 7.6 MB 27 ms, of 0.6 MB 30 ms (OpenBLAS's product
+# of fewer rows is slower). From a cold cache the copy is bound by memory, whatever the block (README).
 BLOCK_VALUES = 1 << 19
 
 
