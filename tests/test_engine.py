@@ -99,3 +99,17 @@ def test_a_long_stack_of_twins_writes_the_same_json():
         assert [r["index"] for r in records] == list(range(1, 122))
         assert [r["params"] for r in records[:3]] == [12 * 16 + 16, 4 * 32 * (16 + 32 + 1), 32 * 16 + 16]
         assert ("weights" in records[0]) == with_weights
+
+
+def test_no_twin_keeps_a_part_that_knows_the_first_layer():
+    """A part a layer makes of its own in check() and that knows its layer (a recurrent cell) is made again
+    for a twin: otherwise the twin would run with the first one's part. Every layer of every scenario."""
+    from shapecli.scenarios import load_stack, scenario_names
+
+    layers = [step.layer for name in scenario_names() if "wrong" not in name
+              for step in explain(load_stack(name)).steps]
+    assert {"LSTM", "SimpleRNN", "Conv1D", "Dense", "Embedding"} <= {layer.keras_name for layer in layers}
+    for layer in layers:
+        twin = layer.twin()
+        parts = [value for value in vars(twin).values() if hasattr(value, "__dict__") and value is not twin.facts]
+        assert not [part for part in parts if any(v is layer for v in vars(part).values())], layer.title()
