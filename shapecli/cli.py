@@ -22,17 +22,18 @@ def make_console(stderr: bool = False):
     return make(stderr)
 
 
-def make_writer() -> Writer:
-    """Where `explain`, `run`, `diagram` and the listings write: through rich on a terminal (colour);
-    elsewhere (a pipe, a file, CliRunner) as plain text, without importing rich (~60 ms of a ~150 ms
-    command). The same condition as make_console's for colour, and the same text."""
-    if sys.stdout.isatty():
+def make_writer(stderr: bool = False) -> Writer:
+    """Where every command lays its text out (standard output, or with `stderr` standard error): through rich
+    on a terminal (colour); elsewhere (a pipe, a file, CliRunner) as plain text, without importing rich
+    (~60 ms of a ~150 ms command). The same condition as make_console's for colour, and the same text."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
         from .render.console import RichWriter
 
-        return RichWriter(make_console())
+        return RichWriter(make_console(stderr))
     from .render.plain import PlainWriter, pipe_width
 
-    return PlainWriter(sys.stdout, pipe_width())
+    return PlainWriter(stream, pipe_width())
 
 
 def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = False) -> None:
@@ -54,7 +55,7 @@ def _fail(error: StackError, stack=None, as_json: bool = False, fitted: bool = F
         from .render.table import render_fitted
 
         render_fitted(error.fitted, make_writer(), error.in_graph)
-    render_error(error, make_console(stderr=True))
+    render_error(error, make_writer(stderr=True))
     sys.exit(error.exit_code)
 
 
@@ -250,7 +251,6 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
         comparison = compare_targets(list(targets), seed)
     except StackError as error:
         _fail(error, as_json=as_json)
-    console = make_console()
     if as_json:
         from .render.comparison import comparison_to_json
         from .render.plain import write_text
@@ -259,7 +259,7 @@ def compare(targets: tuple[str, ...], list_lessons: bool, seed: int, as_json: bo
     else:
         from .render.comparison import render_comparison
 
-        render_comparison(comparison, console)
+        render_comparison(comparison, make_writer())
     if not comparison.ok:
         sys.exit(1)
 

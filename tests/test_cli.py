@@ -591,8 +591,10 @@ def test_a_reader_that_stopped_reading_ends_the_command_quietly(args):
     assert (process.wait(timeout=120), process.stderr.read()) == (EXIT_BROKEN_PIPE, b"")
 
 
-@pytest.mark.parametrize("args", [["diagram", "addition"], ["scenarios"], ["compare", "--list"]])
-def test_piped_diagram_and_listings_do_not_import_rich(args):
+@pytest.mark.parametrize("args", [["diagram", "addition"], ["scenarios"], ["compare", "--list"],
+                                  ["compare", "return-sequences"], ["compare", "addition", "stacked-lstm-wrong"],
+                                  ["explain", "stacked-lstm-wrong"]])
+def test_piped_diagrams_listings_lessons_and_errors_do_not_import_rich(args):
     assert not imports_rich(args)
 
 

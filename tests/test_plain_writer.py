@@ -21,6 +21,7 @@ from shapecli.render.console import RichWriter, make_console
 from shapecli.render.fit import Column
 from shapecli.render.fit import tokens
 from shapecli.render.plain import PlainWriter
+from shapecli.compare import lesson_names
 from shapecli.scenarios import scenario_names
 
 WIDTHS = [20, 30, 40, 60, 80, 100, 120, 160]
@@ -29,18 +30,19 @@ SCRIPTS = [pytest.param(str(path), id=path.name) for path in sorted((Path(__file
 
 def rich_writer(stream, width: int) -> RichWriter:
     """The rich writer on the console the command makes for a pipe: no colour, trailing blanks trimmed."""
-    return RichWriter(make_console())
+    return RichWriter(make_console(stderr=stream is sys.stderr))
 
 
 def printed(args: list[str], width: int, writer=None) -> str:
-    """Standard output of `shapecli ARGS` on a pipe `width` columns wide, where the command writes through
-    its own writer (a PlainWriter) or through `writer(stream, width)`."""
+    """Standard output, then standard error, of `shapecli ARGS` on pipes `width` columns wide, where the
+    command writes through its own writers (PlainWriters) or through `writer(stream, width)`."""
     with pytest.MonkeyPatch.context() as patch:
         if writer is not None:
-            patch.setattr(shapecli.cli, "make_writer", lambda: writer(sys.stdout, width))
+            patch.setattr(shapecli.cli, "make_writer",
+                          lambda stderr=False: writer(sys.stderr if stderr else sys.stdout, width))
         result = CliRunner().invoke(shapecli.cli.cli, args, env={"COLUMNS": str(width), "NO_COLOR": None})
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result.stdout
+    return result.stdout + "\n-- standard error --\n" + result.stderr
 
 
 def differences(args: list[str], writer=None, widths=WIDTHS) -> list[int]:
@@ -66,6 +68,19 @@ def test_plain_text_is_what_rich_prints(name, weights):
 
 @pytest.mark.parametrize("args", [["scenarios"], ["compare", "--list"], ["diagram", "addition"]])
 def test_listings_and_diagrams_print_what_rich_prints(args):
+    assert differences(args, widths=[20, 40, 80, 120]) == []
+
+
+@pytest.mark.parametrize("lesson", lesson_names())
+def test_lessons_print_what_rich_prints(lesson):
+    """`compare`: the stacks side by side (cells of several colours), the narrative and the proofs."""
+    assert differences(["compare", lesson], widths=[30, 80, 160]) == []
+
+
+@pytest.mark.parametrize("args", [["explain", "stacked-lstm-wrong"], ["compare", "addition", "stacked-lstm-wrong"],
+                                  ["explain", "no-such-scenario"], ["run", "stacked-lstm-wrong"]])
+def test_errors_print_what_rich_prints(args):
+    """An error (on standard error, or inside a comparison): the same text both ways."""
     assert differences(args, widths=[20, 40, 80, 120]) == []
 
 

@@ -45,7 +45,8 @@ def rich_table(columns: list[Column], widths: list[int], rows: list[tuple]) -> T
         table.add_column(column.name, style=column.style, justify="right" if column.right else "left",
                          no_wrap=True, width=width, overflow="fold")
     for row in rows:
-        table.add_row(*(Text(cell[0], style=cell[1] or "") if isinstance(cell, tuple) else cell for cell in row))
+        table.add_row(*(Text.assemble(*cell) if isinstance(cell, list) else
+                        Text(cell[0], style=cell[1] or "") if isinstance(cell, tuple) else cell for cell in row))
     return table
 
 

@@ -1,29 +1,23 @@
-"""A StackError rendered like a compiler error: where, the line, a caret, expected vs found, the fix."""
+"""A StackError rendered like a compiler error: where, the line, a caret, expected vs found, the fix.
+Written to a writer (plain text on a pipe, rich on a terminal), as everything else is."""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.text import Text
-
 from ..errors import StackError
 from .fit import wrapped
+from .plain import Piece, Writer
 
 
-def render_error(error: StackError, console: Console) -> None:
-    out = Text()
-    out.append("error", style="bold red")
-    out.append(wrapped(f": {error.title}", console.width - len("error"), "  ").lstrip() + "\n", style="bold")
+def render_error(error: StackError, out: Writer) -> None:
+    pieces: list[Piece] = [("error", "bold red"),
+                           (wrapped(f": {error.title}", out.width - len("error"), "  ").lstrip() + "\n", "bold")]
     mark = error.mark
     if mark is not None:
         gutter = " " * len(str(mark.line))
-        out.append(f"{gutter}--> ", style="blue")
-        out.append(f"{mark}\n")
+        pieces += [(f"{gutter}--> ", "blue"), f"{mark}\n"]
         if mark.source_line:
-            out.append(f"{gutter} |\n", style="blue")
-            out.append(f"{mark.line} | ", style="blue")
-            out.append(mark.source_line.rstrip() + "\n")
-            out.append(f"{gutter} | ", style="blue")
-            out.append(" " * (mark.column - 1) + "^" * max(1, mark.width) + "\n", style="bold red")
+            pieces += [(f"{gutter} |\n", "blue"), (f"{mark.line} | ", "blue"), mark.source_line.rstrip() + "\n",
+                       (f"{gutter} | ", "blue"), (" " * (mark.column - 1) + "^" * max(1, mark.width) + "\n", "bold red")]
         pad = gutter
     else:
         pad = ""
@@ -34,8 +28,9 @@ def render_error(error: StackError, console: Console) -> None:
         ("help", error.fix, "cyan"),
     ):
         if value:
-            out.append(f"{pad} = ", style="blue")
-            out.append(f"{label:>8}: ", style="bold")
             hang = " " * (len(pad) + 13)  # under the value, past `= label: `
-            out.append(wrapped(str(value), console.width, hang)[len(hang):] + "\n", style=style)
-    console.print(out, end="", soft_wrap=True)
+            pieces += [(f"{pad} = ", "blue"), (f"{label:>8}: ", "bold"),
+                       (wrapped(str(value), out.width, hang)[len(hang):] + "\n", style)]
+    last = pieces[-1]
+    pieces[-1] = (last[0].removesuffix("\n"), last[1])  # the line ends it
+    out.line(*pieces, wrap=False)

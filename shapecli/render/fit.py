@@ -88,7 +88,10 @@ def line_spans(text: str, width: int) -> list[tuple[int, int]]:
 
 
 def cell_text(cell) -> str:
-    """A table cell's text: a cell is text, or (text, style) where one cell has a colour of its own."""
+    """A table cell's text: a cell is text; or (text, style), a cell with a colour of its own; or a list of
+    such pieces, a cell in several colours."""
+    if isinstance(cell, list):
+        return "".join(piece if isinstance(piece, str) else piece[0] for piece in cell)
     return cell[0] if isinstance(cell, tuple) else str(cell)
 
 

@@ -1,6 +1,6 @@
-"""Plain text out, without rich: JSON, code and files are written as they are (and `explain --json` need
-not import rich at all), and what `explain`, `run`, `diagram` and the listings print on a pipe is drawn by
-PlainWriter."""
+"""Plain text out, without rich: JSON, code and files are written as they are (`--json` need not import rich
+at all), and everything the commands lay out — tables, listings, lessons, diagrams, errors — is drawn on a
+pipe by PlainWriter."""
 
 from __future__ import annotations
 
@@ -62,6 +62,19 @@ class TrimmedLines:
 def styled(pieces: tuple[Piece, ...]) -> list[tuple[str, str | None]]:
     """Each piece as (text, style), its text as it is shown (tabs expanded, control characters left out)."""
     return [(shown(piece), None) if isinstance(piece, str) else (shown(piece[0]), piece[1]) for piece in pieces]
+
+
+def lines_of(pieces: list[Piece]) -> list[list[tuple[str, str | None]]]:
+    """Styled pieces cut at their newlines: a list of pieces a line."""
+    lines: list[list[tuple[str, str | None]]] = [[]]
+    for piece in pieces:
+        text, style = (piece, None) if isinstance(piece, str) else piece
+        for k, part in enumerate(text.split("\n")):
+            if k:
+                lines.append([])
+            if part:
+                lines[-1].append((part, style))
+    return lines
 
 
 def broken(text: str, width: int) -> list[tuple[int, int]]:
