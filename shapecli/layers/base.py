@@ -301,11 +301,17 @@ class Layer:
 
     def call_facts(self, input_shape: Shape) -> tuple[Shape, int, str]:
         """(output shape, parameters, sentence) of a call on one tensor of `input_shape`, without a mask
-        or initial state: worked out once per shape for this layer and its twins."""
+        or initial state: worked out once per shape for this layer and its twins. Found by the shape object
+        first (a deep stack hands the same one on; it is kept in the entry, so its id is not reused), then
+        by its value."""
+        seen = self.facts.get(id(input_shape))
+        if seen is not None and seen[0] is input_shape:
+            return seen[1]
         found = self.facts.get(input_shape)
         if found is None:
             out = self.output_shape(input_shape)
             found = self.facts[input_shape] = (out, self.params(input_shape), self.why(input_shape, out))
+        self.facts[id(input_shape)] = (input_shape, found)
         return found
 
     @classmethod
