@@ -16,7 +16,6 @@ draws the same grid with rects, lines and text; the HTML page holds the SVG and 
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -24,7 +23,7 @@ from ..engine import Explanation, Step
 from ..layers.base import is_shape_list
 from ..layers.recurrent import RNN
 from ..shapes import Dim, Shape, format_shape
-from .plain import Writer
+from .plain import Writer, pipe_width
 from .fit import joined, tokens
 
 PIPE_WIDTH = 80  # the width when the output is not a terminal and COLUMNS is not set
@@ -996,13 +995,8 @@ def diagram_text(ex: Explanation, width: int = PIPE_WIDTH, unicode: bool = False
 
 
 def diagram_width(terminal_width: int | None) -> int:
-    """The terminal's width on a terminal (given); else COLUMNS, or 80."""
-    if terminal_width is not None:
-        return terminal_width
-    try:
-        return max(20, int(os.environ.get("COLUMNS", PIPE_WIDTH)))
-    except ValueError:
-        return PIPE_WIDTH
+    """The terminal's width on a terminal (given); else COLUMNS, or 80 (and never under 20)."""
+    return terminal_width if terminal_width is not None else max(20, pipe_width(PIPE_WIDTH))
 
 
 def render_diagram(ex: Explanation, out: Writer, terminal: bool, colour: bool) -> None:

@@ -32,10 +32,11 @@ def write_text(text: str, stream: TextIO | None = None) -> None:
         stop_quietly()
 
 
-def pipe_width() -> int:
-    """The width of text that does not go to a terminal: $COLUMNS when it is a positive number, else 120."""
+def pipe_width(default: int = PIPE_WIDTH) -> int:
+    """The width of text that does not go to a terminal: $COLUMNS when it is a positive number, else
+    `default` (120; a diagram's is 80)."""
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
+    return int(columns) if columns.isdigit() and int(columns) > 0 else default
 
 
 class TrimmedLines:
