@@ -1,6 +1,7 @@
 """One place that decides colour and width: colour only on a terminal, never with NO_COLOR. And the rich
-side of drawing: the tables of fit.py as rich tables, and RichWriter, which `explain` writes to on a
-terminal (on a pipe it writes to plain.PlainWriter, which has the same methods and needs no rich)."""
+side of drawing: RichWriter, which every command writes to on a terminal, drawing the tables fit.py lays
+out as rich tables (on a pipe they write to plain.PlainWriter, which has the same methods and needs no
+rich). The only module that imports rich."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .fit import Column, fitted_widths, wrapped_rows
+from .fit import Column
 from .plain import Piece, TrimmedLines, broken, pipe_width, stop_quietly, styled, write_text
 
 
@@ -48,12 +49,6 @@ def rich_table(columns: list[Column], widths: list[int], rows: list[tuple]) -> T
         table.add_row(*(Text.assemble(*cell) if isinstance(cell, list) else
                         Text(cell[0], style=cell[1] or "") if isinstance(cell, tuple) else cell for cell in row))
     return table
-
-
-def fitted_table(columns: list[Column], rows: list[tuple], console: Console) -> Table | None:
-    """The table at the console's width, or None when it cannot fit without splitting a token."""
-    widths = fitted_widths(columns, rows, console.width)
-    return None if widths is None else rich_table(columns, widths, wrapped_rows(columns, rows, widths))
 
 
 class RichWriter:
