@@ -15,20 +15,13 @@ if TYPE_CHECKING:
     from .render.plain import Writer
 
 
-def make_console(stderr: bool = False):
-    """A rich console, imported only when something is laid out (not for JSON or code)."""
-    from .render.console import make_console as make
-
-    return make(stderr)
-
-
 def make_writer(stderr: bool = False) -> Writer:
     """Where every command lays its text out (standard output, or with `stderr` standard error): through rich
     on a terminal (colour); elsewhere (a pipe, a file, CliRunner) as plain text, without importing rich
-    (~60 ms of a ~150 ms command). The same condition as make_console's for colour, and the same text."""
+    (~60 ms of a ~150 ms command). The same condition as console.make_console's for colour, and the same text."""
     stream = sys.stderr if stderr else sys.stdout
     if stream.isatty():
-        from .render.console import RichWriter
+        from .render.console import RichWriter, make_console
 
         return RichWriter(make_console(stderr))
     from .render.plain import PlainWriter, pipe_width

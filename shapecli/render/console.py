@@ -52,7 +52,7 @@ def rich_table(columns: list[Column], widths: list[int], rows: list[tuple]) -> T
 
 
 class RichWriter:
-    """`explain`'s text on a terminal, in colour: the methods of plain.PlainWriter, drawn by rich."""
+    """Every command's text on a terminal, in colour: the methods of plain.PlainWriter, drawn by rich."""
 
     def __init__(self, console: Console):
         self.console = console

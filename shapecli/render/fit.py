@@ -105,17 +105,10 @@ def least_width(column: Column, cells: list) -> int:
 
 
 def wrapped(text: str, width: int, indent: str = "") -> str:
-    """Prose broken between tokens into lines of at most `width` (a longer token stands on its own line)."""
-    lines, line = [], ""
-    for token in tokens(text):
-        if line and len(indent) + len(line) + 1 + len(token) > width:
-            lines.append(indent + line)
-            line = token
-        else:
-            line = f"{line} {token}" if line else token
-    if line or not lines:
-        lines.append(indent + line)
-    return "\n".join(lines)
+    """Prose broken between tokens into lines of at most `width` (a longer token stands on its own line),
+    its tokens a space apart, each line after `indent`: where `line_spans` breaks it."""
+    text = " ".join(tokens(text))
+    return "\n".join(indent + text[start:end] for start, end in line_spans(text, width - len(indent)))
 
 
 def fitted_widths(columns: list[Column], rows: list[tuple], width: int) -> list[int] | None:

@@ -94,7 +94,7 @@ def justified(text: str, width: int, right: bool) -> str:
 
 
 class Writer(Protocol):
-    """Where `explain` writes its text: PlainWriter, or console.RichWriter on a terminal."""
+    """Where every command lays its text out: PlainWriter, or console.RichWriter on a terminal."""
 
     @property
     def width(self) -> int: ...
